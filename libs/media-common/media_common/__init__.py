@@ -1,0 +1,4 @@
+"""Shared infrastructure for the media-resource services.
+
+Infrastructure only: no service's models or business rules live here.
+"""
