@@ -39,7 +39,7 @@ class Database:
             with self.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
             return True
-        except Exception:  # noqa: BLE001 - readiness reports any failure as "not ready"
+        except Exception:
             return False
 
     def dispose(self) -> None:

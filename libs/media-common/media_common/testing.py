@@ -52,7 +52,9 @@ def provision_database(admin_dsn: str, schemas: list[str]) -> DbParams:
         for schema in schemas:
             conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
     engine.dispose()
-    return DbParams(url.host or "127.0.0.1", url.port or 5432, name, url.username or "", url.password or "")
+    return DbParams(
+        url.host or "127.0.0.1", url.port or 5432, name, url.username or "", url.password or ""
+    )
 
 
 def drop_database(admin_dsn: str, name: str) -> None:
@@ -76,7 +78,7 @@ class JwksServer:
         body = json.dumps({"keys": [jwk]}).encode()
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
