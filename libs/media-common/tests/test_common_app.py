@@ -149,9 +149,12 @@ def test_verifier_rejects_forgeries(jwks: JwksServer) -> None:
         + "."
         + payload
         + "."
-        + jwt.api_jws.PyJWS()._algorithms["HS256"].sign(  # type: ignore[attr-defined]
+        + jwt.api_jws.PyJWS()
+        ._algorithms["HS256"]
+        .sign(  # type: ignore[attr-defined]
             f"{_b64({'alg': 'HS256', 'kid': jwks.kid, 'typ': 'JWT'})}.{payload}".encode(), pem
-        ).hex(),
+        )
+        .hex(),
         # payload changed to admin, signature kept
         header + "." + _b64({**claims, "role": "admin"}) + "." + signature,
         jwks.mint(7, 3, ttl=-10),
