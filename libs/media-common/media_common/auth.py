@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
+from typing import Any
 
 import jwt
 from fastapi import Request
@@ -58,20 +59,29 @@ class TokenVerifier:
             raise ServiceUnavailable("Cannot fetch the token signing keys") from exc
         except (jwt.PyJWKClientError, jwt.InvalidTokenError) as exc:
             raise Unauthorized("Invalid token") from exc
-        try:
-            payload = jwt.decode(
-                token,
-                key.key,
-                algorithms=ALGORITHMS,
-                audience=self.audience,
-                issuer=self.issuer,
-                options={"require": REQUIRED_CLAIMS},
-            )
-        except jwt.ExpiredSignatureError as exc:
-            raise Unauthorized("Token expired") from exc
-        except jwt.InvalidTokenError as exc:
-            raise Unauthorized("Invalid token") from exc
-        return claims_from_payload(payload)
+        return verify_with_key(token, key.key, issuer=self.issuer, audience=self.audience)
+
+
+def verify_with_key(token: str, key: Any, *, issuer: str, audience: str) -> Claims:
+    """Verify `token` with an already known public key, under the platform's rules.
+
+    The same algorithms, required claims, issuer and audience checks as `TokenVerifier`;
+    for user-service, which holds its own public key and must not fetch it over HTTP.
+    """
+    try:
+        payload = jwt.decode(
+            token,
+            key,
+            algorithms=ALGORITHMS,
+            audience=audience,
+            issuer=issuer,
+            options={"require": REQUIRED_CLAIMS},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthorized("Token expired") from exc
+    except jwt.InvalidTokenError as exc:
+        raise Unauthorized("Invalid token") from exc
+    return claims_from_payload(payload)
 
 
 def bearer_token(request: Request) -> str | None:
