@@ -15,7 +15,7 @@ from typing import BinaryIO
 from media_common.storage.base import CHUNK_SIZE, ObjectStat, validate_key
 
 ACCEL_PREFIX = "/_protected/local/"
-TEMP_PREFIX = ".partial-"
+TEMP_PREFIX = "partial-"
 _VIDEO_TYPES = {
     ".mp4": "video/mp4",
     ".mov": "video/quicktime",
@@ -50,7 +50,7 @@ class LocalStorage:
         # server chose, and the database holds the rest.
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f"{TEMP_PREFIX}{uuid.uuid4().hex}")
+        temp = path.with_name(f"{TEMP_PREFIX}{uuid.uuid4().hex}.tmp")
         try:
             with temp.open("wb") as out:
                 shutil.copyfileobj(fileobj, out, CHUNK_SIZE)

@@ -1,0 +1,1 @@
+"""video-service: company videos, their bytes in object storage, streaming, views, points."""
