@@ -1,0 +1,1 @@
+"""company-service: companies (tenants), their plans, plan history and the plan sweeper."""

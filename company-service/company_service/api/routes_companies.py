@@ -1,0 +1,114 @@
+"""Public company API: /api/v1/companies."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query, Response, status
+
+from company_service import service
+from company_service.api.deps import AdminCompanyId, CurrentUser, MemberCompanyId, SessionDep
+from company_service.plans import Plan
+from company_service.schemas import (
+    CompanyCreate,
+    CompanyRead,
+    CompanyUpdate,
+    PaidPlanChange,
+    PlanChangePage,
+    PlanChangeRead,
+    PlanChangeRequest,
+)
+from media_common.errors import error_responses
+from media_common.models import utcnow
+
+router = APIRouter(prefix="/api/v1/companies", tags=["companies"])
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CompanyRead,
+    responses=error_responses(409, 422),
+)
+def create_company(body: CompanyCreate, session: SessionDep) -> CompanyRead:
+    """Create a company on the free plan (public; names are unique ignoring case)."""
+    now = utcnow()
+    return CompanyRead.of(service.create_company(session, body.name, now), now)
+
+
+@router.get(
+    "/{company_id}", response_model=CompanyRead, responses=error_responses(401, 404, 422)
+)
+def read_company(company_id: MemberCompanyId, session: SessionDep) -> CompanyRead:
+    """Your company, with its effective plan as of now (members)."""
+    return CompanyRead.of(service.get_active_company(session, company_id), utcnow())
+
+
+@router.patch(
+    "/{company_id}",
+    response_model=CompanyRead,
+    responses=error_responses(401, 403, 404, 409, 422),
+)
+def rename_company(
+    company_id: AdminCompanyId, body: CompanyUpdate, session: SessionDep
+) -> CompanyRead:
+    """Rename your company (admins; names are unique ignoring case)."""
+    now = utcnow()
+    company = service.get_active_company(session, company_id, for_update=True)
+    return CompanyRead.of(service.rename_company(session, company, body.name, now), now)
+
+
+@router.put(
+    "/{company_id}/plan",
+    response_model=CompanyRead,
+    responses=error_responses(401, 403, 404, 422),
+)
+def change_plan(
+    company_id: AdminCompanyId,
+    body: Annotated[PlanChangeRequest, Body()],
+    user: CurrentUser,
+    session: SessionDep,
+) -> CompanyRead:
+    """Set the plan: paid until a future `expires_at` (with a UTC offset), or free (admins)."""
+    now = utcnow()
+    expires_at = body.expires_at if isinstance(body, PaidPlanChange) else None
+    company = service.get_active_company(session, company_id, for_update=True)
+    service.change_plan(
+        session, company, Plan(body.plan), expires_at, changed_by=user.user_id, now=now
+    )
+    return CompanyRead.of(company, now)
+
+
+@router.delete(
+    "/{company_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=error_responses(401, 403, 404, 422),
+)
+def deactivate_company(company_id: AdminCompanyId, session: SessionDep) -> Response:
+    """Deactivate your company: its users can no longer log in; it then reads as 404."""
+    company = service.get_active_company(session, company_id, for_update=True)
+    service.deactivate_company(session, company, utcnow())
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/{company_id}/plan-history",
+    response_model=PlanChangePage,
+    responses=error_responses(401, 403, 404, 422),
+)
+def plan_history(
+    company_id: AdminCompanyId,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
+) -> PlanChangePage:
+    """Your company's plan changes, newest first (admins)."""
+    service.get_active_company(session, company_id)
+    changes, total = service.list_plan_history(session, company_id, limit=limit, offset=offset)
+    return PlanChangePage(
+        items=[PlanChangeRead.of(change) for change in changes],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )

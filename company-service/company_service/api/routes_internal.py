@@ -1,0 +1,30 @@
+"""Service-to-service API: /internal/v1 (never routed by the gateway)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from company_service import service
+from company_service.api.deps import SessionDep, internal_caller
+from company_service.schemas import InternalCompanyRead
+from media_common.errors import NotFound, error_responses
+from media_common.models import utcnow
+
+router = APIRouter(
+    prefix="/internal/v1/companies",
+    tags=["internal"],
+    dependencies=[Depends(internal_caller)],
+)
+
+
+@router.get(
+    "/{company_id}",
+    response_model=InternalCompanyRead,
+    responses=error_responses(401, 404, 422),
+)
+def read_company_internal(company_id: int, session: SessionDep) -> InternalCompanyRead:
+    """A company by id, deactivated ones included (`Authorization: Bearer <INTERNAL_TOKEN>`)."""
+    company = service.find_company(session, company_id)
+    if company is None:
+        raise NotFound("Company not found")
+    return InternalCompanyRead.of(company, utcnow())

@@ -1,0 +1,157 @@
+"""API models: strict input, explicit output."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictStr,
+)
+
+from company_service.models import Company, PlanChange
+from company_service.names import normalize_name
+from company_service.plans import Plan, effective_plan
+
+# The raw input may carry surrounding whitespace; the 1..100 rule applies after stripping.
+CompanyName = Annotated[
+    StrictStr,
+    Field(max_length=1000, examples=["Acme Pictures"]),
+    AfterValidator(normalize_name),
+]
+
+
+def _iso_string(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO-8601 date-time string with a UTC offset")
+    return value
+
+
+def _as_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("is out of range") from exc
+
+
+ExpiresAt = Annotated[
+    AwareDatetime,
+    BeforeValidator(_iso_string),
+    AfterValidator(_as_utc),
+    Field(
+        description="ISO-8601 with a UTC offset, in the future; naive date-times are refused.",
+        examples=["2030-01-31T23:59:59+00:00"],
+    ),
+]
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CompanyCreate(Input):
+    name: CompanyName
+
+
+class CompanyUpdate(Input):
+    name: CompanyName
+
+
+class PaidPlanChange(Input):
+    plan: Literal["paid"]
+    expires_at: ExpiresAt
+
+
+class FreePlanChange(Input):
+    plan: Literal["free"]
+    expires_at: None = Field(default=None, description="Must be absent or null.")
+
+
+PlanChangeRequest = Annotated[PaidPlanChange | FreePlanChange, Field(discriminator="plan")]
+
+
+class CompanyRead(BaseModel):
+    id: int
+    name: str
+    plan: Plan
+    plan_expires_at: datetime | None
+    effective_plan: Plan = Field(
+        description="`paid` only while plan is paid and plan_expires_at is in the future."
+    )
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, company: Company, now: datetime) -> CompanyRead:
+        return cls(
+            id=company.id,
+            name=company.name,
+            plan=Plan(company.plan),
+            plan_expires_at=_utc(company.plan_expires_at),
+            effective_plan=effective_plan(company, now),
+            created_at=company.created_at.astimezone(UTC),
+            updated_at=company.updated_at.astimezone(UTC),
+        )
+
+
+class InternalCompanyRead(BaseModel):
+    """What other services need to know about a company, deactivated ones included."""
+
+    id: int
+    name: str
+    status: Literal["active", "inactive"]
+    plan: Plan
+    plan_expires_at: datetime | None
+    effective_plan: Plan
+
+    @classmethod
+    def of(cls, company: Company, now: datetime) -> InternalCompanyRead:
+        return cls(
+            id=company.id,
+            name=company.name,
+            status=company.status,  # type: ignore[arg-type]  # guarded by a CHECK
+            plan=Plan(company.plan),
+            plan_expires_at=_utc(company.plan_expires_at),
+            effective_plan=effective_plan(company, now),
+        )
+
+
+class PlanChangeRead(BaseModel):
+    id: int
+    from_plan: Plan
+    to_plan: Plan
+    previous_expires_at: datetime | None
+    expires_at: datetime | None
+    changed_by: int | None = Field(description="The admin's user id; null for the sweeper.")
+    reason: str = Field(examples=["changed_by_admin", "plan_expired"])
+    created_at: datetime
+
+    @classmethod
+    def of(cls, change: PlanChange) -> PlanChangeRead:
+        return cls(
+            id=change.id,
+            from_plan=Plan(change.from_plan),
+            to_plan=Plan(change.to_plan),
+            previous_expires_at=_utc(change.previous_expires_at),
+            expires_at=_utc(change.expires_at),
+            changed_by=change.changed_by,
+            reason=change.reason,
+            created_at=change.created_at.astimezone(UTC),
+        )
+
+
+class PlanChangePage(BaseModel):
+    items: list[PlanChangeRead]
+    total: int
+    limit: int
+    offset: int
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return value.astimezone(UTC) if value is not None else None

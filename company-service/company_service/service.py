@@ -1,0 +1,137 @@
+"""Company rules: create, read, rename, change plan, deactivate. No HTTP here.
+
+Functions flush, never commit: the request's session dependency commits once the route
+returned, before the response is sent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from company_service.models import NAME_UNIQUE_INDEX, Company, PlanChange
+from company_service.plans import Plan, PlanChangeReason
+from media_common.errors import Conflict, NotFound, ValidationFailed
+
+ACTIVE, INACTIVE = "active", "inactive"
+_MAX_ID = 2**63 - 1  # BIGINT: a larger id cannot exist, and must not reach the database
+
+
+def create_company(session: Session, name: str, now: datetime) -> Company:
+    company = Company(name=name, plan=Plan.FREE, status=ACTIVE, created_at=now, updated_at=now)
+    session.add(company)
+    _flush_unique_name(session, name)
+    return company
+
+
+def find_company(session: Session, company_id: int) -> Company | None:
+    """Any company, deactivated ones included (for the internal API)."""
+    if not 1 <= company_id <= _MAX_ID:
+        return None
+    return session.get(Company, company_id)
+
+
+def get_active_company(session: Session, company_id: int, *, for_update: bool = False) -> Company:
+    """The active company, or NotFound: a deactivated company is gone for its users."""
+    if not 1 <= company_id <= _MAX_ID:
+        raise NotFound("Company not found")
+    query = select(Company).where(Company.id == company_id, Company.status == ACTIVE)
+    if for_update:
+        query = query.with_for_update()
+    company = session.scalars(query).one_or_none()
+    if company is None:
+        raise NotFound("Company not found")
+    return company
+
+
+def rename_company(session: Session, company: Company, name: str, now: datetime) -> Company:
+    if company.name != name:
+        company.name = name
+        company.updated_at = now
+        _flush_unique_name(session, name)
+    return company
+
+
+def change_plan(
+    session: Session,
+    company: Company,
+    plan: Plan,
+    expires_at: datetime | None,
+    *,
+    changed_by: int,
+    now: datetime,
+) -> Company:
+    """Set the plan (a paid plan needs an expiry in the future) and record the change."""
+    if plan == Plan.PAID:
+        if expires_at is None or expires_at <= now:
+            raise ValidationFailed(
+                "expires_at must be in the future",
+                details=[
+                    {
+                        "loc": ["body", "expires_at"],
+                        "msg": "must be in the future",
+                        "type": "value_error",
+                    }
+                ],
+            )
+    else:
+        expires_at = None
+    if company.plan == plan and company.plan_expires_at == expires_at:
+        return company  # nothing changes, nothing to record
+    session.add(
+        PlanChange(
+            company_id=company.id,
+            from_plan=company.plan,
+            to_plan=plan,
+            previous_expires_at=company.plan_expires_at,
+            expires_at=expires_at,
+            changed_by=changed_by,
+            reason=PlanChangeReason.CHANGED_BY_ADMIN,
+            created_at=now,
+        )
+    )
+    company.plan = plan
+    company.plan_expires_at = expires_at
+    company.updated_at = now
+    session.flush()
+    return company
+
+
+def deactivate_company(session: Session, company: Company, now: datetime) -> None:
+    """Soft delete: the row stays (history, internal lookups), its users are locked out."""
+    company.status = INACTIVE
+    company.deactivated_at = now
+    company.updated_at = now
+    session.flush()
+
+
+def list_plan_history(
+    session: Session, company_id: int, *, limit: int, offset: int
+) -> tuple[list[PlanChange], int]:
+    """A page of the company's plan changes, newest first, and their total."""
+    total = session.scalar(
+        select(func.count()).select_from(PlanChange).where(PlanChange.company_id == company_id)
+    )
+    rows = session.scalars(
+        select(PlanChange)
+        .where(PlanChange.company_id == company_id)
+        .order_by(PlanChange.created_at.desc(), PlanChange.id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return list(rows), total or 0
+
+
+def _flush_unique_name(session: Session, name: str) -> None:
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+        if constraint == NAME_UNIQUE_INDEX:
+            raise Conflict(
+                "A company with this name already exists", details={"name": name}
+            ) from exc
+        raise

@@ -1,0 +1,118 @@
+"""The plan sweeper: persists the downgrade of paid plans whose expiry has passed.
+
+`effective_plan` already refuses an expired plan on every read; the sweeper makes the
+stored plan agree and records each downgrade in the plan history. Replicas all run it;
+a transaction-scoped advisory lock lets one of them sweep at a time, and the others skip
+that round instead of waiting.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+from prometheus_client import Counter
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from company_service.models import Company, PlanChange
+from company_service.plans import Plan, PlanChangeReason
+from media_common.db import Database
+from media_common.models import utcnow
+
+logger = logging.getLogger(__name__)
+
+SWEEP_LOCK = "company:plan-sweeper"
+BATCH_SIZE = 1000
+DOWNGRADES = Counter("company_plan_downgrades_total", "Expired paid plans set back to free")
+
+
+def sweep_expired_plans(session: Session, now: datetime, *, batch_size: int = BATCH_SIZE) -> int:
+    """Downgrade up to `batch_size` paid plans expired at `now`; return how many.
+
+    Returns 0 at once when another sweeper holds the lock. The caller commits, which also
+    releases the lock.
+    """
+    if not session.scalar(select(func.pg_try_advisory_xact_lock(func.hashtext(SWEEP_LOCK)))):
+        return 0
+    # SKIP LOCKED: a row an admin is changing right now is left for the next round.
+    expired = session.execute(
+        select(Company.id, Company.plan_expires_at)
+        .where(Company.plan == Plan.PAID, Company.plan_expires_at <= now)
+        .order_by(Company.plan_expires_at, Company.id)
+        .limit(batch_size)
+        .with_for_update(skip_locked=True)
+    ).all()
+    if not expired:
+        return 0
+    session.execute(
+        update(Company)
+        .where(Company.id.in_([row.id for row in expired]))
+        .values(plan=Plan.FREE, plan_expires_at=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        insert(PlanChange),
+        [
+            {
+                "company_id": row.id,
+                "from_plan": Plan.PAID,
+                "to_plan": Plan.FREE,
+                "previous_expires_at": row.plan_expires_at,
+                "expires_at": None,
+                "changed_by": None,
+                "reason": PlanChangeReason.PLAN_EXPIRED,
+                "created_at": now,
+            }
+            for row in expired
+        ],
+    )
+    return len(expired)
+
+
+class PlanSweeper:
+    """Runs `sweep_expired_plans` every `interval` seconds in a background thread."""
+
+    def __init__(
+        self, db: Database, interval: float, clock: Callable[[], datetime] = utcnow
+    ) -> None:
+        self._db = db
+        self._interval = interval
+        self._clock = clock
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._interval <= 0:
+            logger.info("plan sweeper disabled (PLAN_SWEEP_SECONDS=0)")
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="plan-sweeper", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def run_once(self) -> int:
+        with self._db.sessionmaker() as session:
+            count = sweep_expired_plans(session, self._clock())
+            session.commit()
+        if count:
+            DOWNGRADES.inc(count)
+            logger.info("downgraded expired paid plans", extra={"downgraded": count})
+        return count
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                if self.run_once() >= BATCH_SIZE:
+                    continue  # more are waiting: sweep the next batch at once
+            except Exception:
+                # Keep the thread alive: a database blip must not end sweeping for good.
+                logger.exception("plan sweep failed")
+            self._stop.wait(self._interval)
