@@ -1,0 +1,1 @@
+"""user-service: users, authentication, access-token issuing (JWKS), refresh tokens, points."""

@@ -1,0 +1,1 @@
+"""HTTP layer of user-service: routers and their dependencies."""
