@@ -12,7 +12,9 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     StrictStr,
+    WithJsonSchema,
 )
 
 from company_service.models import Company, PlanChange
@@ -51,6 +53,18 @@ ExpiresAt = Annotated[
 ]
 
 
+def _utc_iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat()
+
+
+# Answered in UTC with an explicit offset: "2030-01-31T23:59:59+00:00".
+Timestamp = Annotated[
+    datetime,
+    PlainSerializer(_utc_iso, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization"),
+]
+
+
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -80,12 +94,12 @@ class CompanyRead(BaseModel):
     id: int
     name: str
     plan: Plan
-    plan_expires_at: datetime | None
+    plan_expires_at: Timestamp | None
     effective_plan: Plan = Field(
         description="`paid` only while plan is paid and plan_expires_at is in the future."
     )
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
 
     @classmethod
     def of(cls, company: Company, now: datetime) -> CompanyRead:
@@ -93,10 +107,10 @@ class CompanyRead(BaseModel):
             id=company.id,
             name=company.name,
             plan=Plan(company.plan),
-            plan_expires_at=_utc(company.plan_expires_at),
+            plan_expires_at=company.plan_expires_at,
             effective_plan=effective_plan(company, now),
-            created_at=company.created_at.astimezone(UTC),
-            updated_at=company.updated_at.astimezone(UTC),
+            created_at=company.created_at,
+            updated_at=company.updated_at,
         )
 
 
@@ -107,7 +121,7 @@ class InternalCompanyRead(BaseModel):
     name: str
     status: Literal["active", "inactive"]
     plan: Plan
-    plan_expires_at: datetime | None
+    plan_expires_at: Timestamp | None
     effective_plan: Plan
 
     @classmethod
@@ -117,7 +131,7 @@ class InternalCompanyRead(BaseModel):
             name=company.name,
             status=company.status,  # type: ignore[arg-type]  # guarded by a CHECK
             plan=Plan(company.plan),
-            plan_expires_at=_utc(company.plan_expires_at),
+            plan_expires_at=company.plan_expires_at,
             effective_plan=effective_plan(company, now),
         )
 
@@ -126,11 +140,11 @@ class PlanChangeRead(BaseModel):
     id: int
     from_plan: Plan
     to_plan: Plan
-    previous_expires_at: datetime | None
-    expires_at: datetime | None
+    previous_expires_at: Timestamp | None
+    expires_at: Timestamp | None
     changed_by: int | None = Field(description="The admin's user id; null for the sweeper.")
     reason: str = Field(examples=["changed_by_admin", "plan_expired"])
-    created_at: datetime
+    created_at: Timestamp
 
     @classmethod
     def of(cls, change: PlanChange) -> PlanChangeRead:
@@ -138,11 +152,11 @@ class PlanChangeRead(BaseModel):
             id=change.id,
             from_plan=Plan(change.from_plan),
             to_plan=Plan(change.to_plan),
-            previous_expires_at=_utc(change.previous_expires_at),
-            expires_at=_utc(change.expires_at),
+            previous_expires_at=change.previous_expires_at,
+            expires_at=change.expires_at,
             changed_by=change.changed_by,
             reason=change.reason,
-            created_at=change.created_at.astimezone(UTC),
+            created_at=change.created_at,
         )
 
 
@@ -151,7 +165,3 @@ class PlanChangePage(BaseModel):
     total: int
     limit: int
     offset: int
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    return value.astimezone(UTC) if value is not None else None

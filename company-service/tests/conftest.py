@@ -52,14 +52,20 @@ def db(engine: Engine) -> Iterator[Session]:
         yield session
 
 
-def unique_name(prefix: str = "Acme") -> str:
+def random_name(prefix: str = "Acme") -> str:
     return f"{prefix} {uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def unique_name() -> Callable[..., str]:
+    """unique_name("Globex") -> "Globex 1f3a…": names never collide across tests."""
+    return random_name
 
 
 @pytest.fixture
 def new_company(client: TestClient) -> Callable[..., dict[str, Any]]:
     def create(name: str | None = None) -> dict[str, Any]:
-        response = client.post("/api/v1/companies", json={"name": name or unique_name()})
+        response = client.post("/api/v1/companies", json={"name": name or random_name()})
         assert response.status_code == 201, response.text
         return response.json()
 
