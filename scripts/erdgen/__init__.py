@@ -1,0 +1,1 @@
+"""Entity-relationship diagram of the three services' schemas (`scripts/erd`)."""
