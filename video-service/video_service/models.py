@@ -31,9 +31,7 @@ class Base(DeclarativeBase):
 
 class Video(Base):
     __tablename__ = "videos"
-    __table_args__ = (
-        Index("ix_videos_company_created", "company_id", "created_at", "id"),
-    )
+    __table_args__ = (Index("ix_videos_company_created", "company_id", "created_at", "id"),)
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     company_id: Mapped[int] = mapped_column(BigInteger)
@@ -44,12 +42,8 @@ class Video(Base):
     storage_key: Mapped[str] = mapped_column(String(512), unique=True)
     original_filename: Mapped[str | None] = mapped_column(String(255))
     uploaded_by: Mapped[int] = mapped_column(BigInteger)
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
@@ -65,9 +59,7 @@ class View(Base):
         BigInteger, ForeignKey("videos.id", ondelete="CASCADE"), index=True
     )
     company_id: Mapped[int] = mapped_column(BigInteger)
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 OUTBOX_STATUSES = ("pending", "delivered", "dead")
@@ -78,9 +70,7 @@ class OutboxEntry(Base):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('pending', 'delivered', 'dead')", name="status_known"
-        ),
+        CheckConstraint("status IN ('pending', 'delivered', 'dead')", name="status_known"),
         CheckConstraint("amount > 0", name="amount_positive"),
         Index(
             "ix_outbox_pending_due",
@@ -102,7 +92,5 @@ class OutboxEntry(Base):
         DateTime(timezone=True), server_default=func.now()
     )
     last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

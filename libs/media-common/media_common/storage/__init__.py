@@ -13,6 +13,7 @@ __all__ = [
     "LocalStorage",
     "ObjectStat",
     "ObjectStorage",
+    "Readable",
     "StorageConfig",
     "storage_from_settings",
     "validate_key",

@@ -5,12 +5,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime
-from typing import BinaryIO, NamedTuple, Protocol
+from typing import NamedTuple, Protocol
 
 from pydantic import SecretStr
 
 CHUNK_SIZE = 1024 * 1024
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
+
+
+class Readable(Protocol):
+    """Anything with `read(size)`: a file, a spooled upload, a counting wrapper."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 class ObjectStat(NamedTuple):
@@ -31,7 +37,7 @@ class ObjectStorage(Protocol):
     def put_stream(
         self,
         key: str,
-        fileobj: BinaryIO,
+        fileobj: Readable,
         size: int | None,
         content_type: str,
         metadata: Mapping[str, str] | None = None,

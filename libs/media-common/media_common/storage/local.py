@@ -10,9 +10,8 @@ import uuid
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
 
-from media_common.storage.base import CHUNK_SIZE, ObjectStat, validate_key
+from media_common.storage.base import CHUNK_SIZE, ObjectStat, Readable, validate_key
 
 ACCEL_PREFIX = "/_protected/local/"
 TEMP_PREFIX = "partial-"
@@ -41,7 +40,7 @@ class LocalStorage:
     def put_stream(
         self,
         key: str,
-        fileobj: BinaryIO,
+        fileobj: Readable,
         size: int | None,
         content_type: str,
         metadata: Mapping[str, str] | None = None,

@@ -5,13 +5,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import BinaryIO
 from urllib.parse import quote
 
 from minio import Minio
 from minio.error import S3Error
 
-from media_common.storage.base import CHUNK_SIZE, ObjectStat, validate_key
+from media_common.storage.base import CHUNK_SIZE, ObjectStat, Readable, validate_key
 
 ACCEL_PATH = "/_protected/s3"
 PART_SIZE = 16 * 1024 * 1024
@@ -48,7 +47,7 @@ class S3Storage:
     def put_stream(
         self,
         key: str,
-        fileobj: BinaryIO,
+        fileobj: Readable,
         size: int | None,
         content_type: str,
         metadata: Mapping[str, str] | None = None,

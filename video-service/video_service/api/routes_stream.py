@@ -1,0 +1,113 @@
+"""Streaming (X-Accel-Redirect behind the gateway, bytes with Range support without it)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request, Response
+from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session
+
+from media_common.errors import error_responses
+from video_service.api.deps import (
+    CompanyVideo,
+    CurrentUser,
+    RuntimeDep,
+    SessionDep,
+    StreamableVideo,
+    StreamViewer,
+)
+from video_service.models import Video
+from video_service.playback import Viewer
+from video_service.ranges import parse_range, starts_playback
+from video_service.runtime import Runtime
+from video_service.schemas import PlaybackRead
+from video_service.views import record_view
+
+router = APIRouter(prefix="/api/v1/videos", tags=["streaming"])
+
+STREAM_DOC = """The video's bytes. Bearer token, or `?token=` from POST /playback.
+
+Without a `Range` header: 200 and the whole file. `Range: bytes=a-b`, `bytes=a-` or
+`bytes=-n`: 206 with `Content-Range` (an end past the file is clamped); a start at or past
+the end: 416 with `Content-Range: bytes */<size>`. Multiple ranges or a malformed header:
+the whole file (200). HEAD answers the same headers without a body. Behind the gateway
+the service answers with `X-Accel-Redirect` and nginx sends the bytes.
+
+A GET that starts playback (no Range, or a range from byte 0) records the caller's view
+of the video; the first view earns points once. HEAD never counts as a view.
+"""
+
+
+def _count_view(session: Session, runtime: Runtime, viewer: Viewer, video: Video) -> None:
+    first = record_view(
+        session, viewer.user_id, viewer.company_id, video.id, runtime.settings.points_per_view
+    )
+    if first:
+        runtime.dispatcher.wake_after_commit(session)
+
+
+@router.api_route(
+    "/{video_id}/stream",
+    methods=["GET", "HEAD"],
+    response_class=Response,
+    responses={
+        200: {"description": "The whole file", "content": {"video/mp4": {}}},
+        206: {"description": "The requested range", "content": {"video/mp4": {}}},
+        **error_responses(401, 404, 416, 422, 503),
+    },
+    description=STREAM_DOC,
+)
+def stream_video(
+    request: Request,
+    video: StreamableVideo,
+    viewer: StreamViewer,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    range_header: Annotated[str | None, Header(alias="range", include_in_schema=False)] = None,
+    accel: Annotated[str | None, Header(alias="x-accel-available", include_in_schema=False)] = None,
+) -> Response:
+    """Stream the video (Range supported)."""
+    is_get = request.method == "GET"
+    if accel == "1":
+        if is_get and starts_playback(range_header):
+            _count_view(session, runtime, viewer, video)
+        target, extra = runtime.storage.accel_target(video.storage_key)
+        headers = {"X-Accel-Redirect": target, **extra}
+        return Response(status_code=200, headers=headers, media_type=video.content_type)
+
+    size = video.size_bytes
+    byte_range = parse_range(range_header, size)
+    if is_get and (byte_range is None or byte_range.start == 0):
+        _count_view(session, runtime, viewer, video)
+    start, end = (0, size - 1) if byte_range is None else (byte_range.start, byte_range.end)
+    headers = {"Accept-Ranges": "bytes", "Content-Length": str(end - start + 1)}
+    status = 200
+    if byte_range is not None:
+        status = 206
+        headers["Content-Range"] = byte_range.content_range(size)
+    if not is_get:
+        return Response(status_code=status, headers=headers, media_type=video.content_type)
+    return StreamingResponse(
+        runtime.storage.open_range(video.storage_key, start, end),
+        status_code=status,
+        headers=headers,
+        media_type=video.content_type,
+    )
+
+
+@router.post(
+    "/{video_id}/playback",
+    response_model=PlaybackRead,
+    responses=error_responses(401, 404, 422),
+)
+def create_playback(
+    video: CompanyVideo, user: CurrentUser, session: SessionDep, runtime: RuntimeDep
+) -> PlaybackRead:
+    """A stream URL with a short-lived signed token, for players that cannot send headers."""
+    viewer = Viewer(user.user_id, user.company_id)
+    token, expires_at = runtime.playback.issue(viewer, video.id)
+    _count_view(session, runtime, viewer, video)
+    return PlaybackRead(
+        url=f"/api/v1/videos/{video.id}/stream?token={token}", expires_at=expires_at
+    )

@@ -1,0 +1,70 @@
+"""POST /api/v1/videos: the upload (its own router: it carries the body size limit)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form
+
+from media_common.errors import error_responses
+from video_service import videos
+from video_service.api.deps import AdminOnly, RuntimeDep, SessionDep, StorageDep
+from video_service.models import Video
+from video_service.schemas import VideoRead, VideoUploadForm
+from video_service.uploads import discard_object, store_upload
+
+router = APIRouter(prefix="/api/v1/videos", tags=["videos"])
+
+
+def written_objects(storage: StorageDep) -> Iterator[list[str]]:
+    """Keys stored by this request, deleted again if the request fails.
+
+    Declared before the session in the route, so this cleanup runs after the commit and
+    also covers a failing commit.
+    """
+    keys: list[str] = []
+    try:
+        yield keys
+    except BaseException:
+        for key in keys:
+            discard_object(storage, key)
+        raise
+
+
+WrittenObjects = Annotated[list[str], Depends(written_objects, scope="function")]
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=VideoRead,
+    responses=error_responses(401, 403, 413, 415, 422),
+)
+def upload_video(
+    written: WrittenObjects,
+    session: SessionDep,
+    admin: AdminOnly,
+    runtime: RuntimeDep,
+    form: Annotated[VideoUploadForm, Form(media_type="multipart/form-data")],
+) -> Video:
+    """Upload a video (admins). The type is read from the bytes: MP4, MOV, WebM, MKV."""
+    stored = store_upload(
+        runtime.storage,
+        admin.company_id,
+        form.file.file,
+        form.file.filename,
+        runtime.settings.max_upload_bytes,
+    )
+    written.append(stored.key)
+    return videos.create_video(
+        session,
+        company_id=admin.company_id,
+        uploaded_by=admin.user_id,
+        title=form.title,
+        description=form.description,
+        content_type=stored.content_type,
+        size_bytes=stored.size,
+        storage_key=stored.key,
+        original_filename=stored.original_filename,
+    )

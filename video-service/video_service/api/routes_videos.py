@@ -1,0 +1,84 @@
+"""List, read, edit, delete and restore videos."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from media_common.errors import Forbidden, error_responses
+from video_service import videos
+from video_service.api.deps import (
+    INT64_MAX,
+    AdminOnly,
+    AdminVideo,
+    CompanyVideo,
+    CurrentUser,
+    RuntimeDep,
+    SessionDep,
+    VideoId,
+)
+from video_service.models import Video
+from video_service.schemas import VideoPage, VideoRead, VideoUpdate
+
+router = APIRouter(prefix="/api/v1/videos", tags=["videos"])
+
+
+@router.get("", response_model=VideoPage, responses=error_responses(401, 403, 422))
+def list_videos(
+    user: CurrentUser,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0,
+    deleted: Annotated[bool, Query(description="true: the trash (admins only)")] = False,
+) -> VideoPage:
+    """The company's videos, newest first; `?deleted=true` lists the trash (admins)."""
+    if deleted and not user.is_admin:
+        raise Forbidden("Only company admins may see deleted videos")
+    items, total = videos.list_videos(
+        session, user.company_id, trash=deleted, limit=limit, offset=offset
+    )
+    return VideoPage(
+        items=[VideoRead.model_validate(v) for v in items],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/{video_id}", response_model=VideoRead, responses=error_responses(401, 404, 422))
+def get_video(video: CompanyVideo) -> Video:
+    """One video of the company (a deleted one is 404)."""
+    return video
+
+
+@router.patch(
+    "/{video_id}", response_model=VideoRead, responses=error_responses(401, 403, 404, 422)
+)
+def update_video(video: AdminVideo, changes: VideoUpdate, session: SessionDep) -> Video:
+    """Change title and/or description (admins); an empty body changes nothing."""
+    return videos.update_video(session, video, changes)
+
+
+@router.delete("/{video_id}", status_code=204, responses=error_responses(401, 403, 404, 422))
+def delete_video(video_id: VideoId, admin: AdminOnly, session: SessionDep) -> Response:
+    """Soft-delete (admins): hidden from lists, reads and streams; the bytes are kept."""
+    videos.soft_delete(session, admin.company_id, video_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/{video_id}/restore",
+    response_model=VideoRead,
+    responses=error_responses(401, 403, 404, 409, 422, 503),
+)
+def restore_video(
+    video_id: VideoId, admin: AdminOnly, session: SessionDep, runtime: RuntimeDep
+) -> Video:
+    """Restore a deleted video (admins, paid plan: else 403 PLAN_REQUIRED; not deleted: 409)."""
+    return videos.restore(
+        session,
+        admin.company_id,
+        video_id,
+        lambda: runtime.plans.require_paid(admin.company_id),
+    )

@@ -1,0 +1,158 @@
+"""OutboxDispatcher: delivers point credits from `video.outbox` to user-service.
+
+One background thread per process. Each round takes up to 50 due rows in its own short
+transaction with `FOR UPDATE SKIP LOCKED` and keeps the row locks while it calls
+user-service (2 s timeout, no HTTP-level retries: the outbox is the retry). Another
+replica skips the locked rows and moves on with the rest; a crash releases the locks and
+the rows are simply taken again, and the Idempotency-Key makes that replay harmless.
+Delivered rows stay in the table as an audit trail of what was credited.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+
+import requests
+from prometheus_client import Counter, Gauge
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from media_common.internal_http import InternalClient
+from media_common.models import utcnow
+from video_service.models import OutboxEntry
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 50
+BACKOFF_BASE = 0.05
+BACKOFF_CAP = 30.0
+_JITTER = random.SystemRandom()
+
+PENDING = Gauge("video_outbox_pending", "Point credits waiting for delivery")
+DELIVERIES = Counter("video_outbox_deliveries_total", "Delivery attempts", ["outcome"])
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status: str  # delivered | retry | dead
+    error: str | None = None
+    peer_down: bool = False
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Exponential with a cap and ±50 % jitter, so replicas do not retry in lockstep."""
+    delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** min(attempts, 32))
+    return delay * _JITTER.uniform(0.5, 1.5)
+
+
+def classify(status_code: int) -> Outcome:
+    if status_code in (200, 201):
+        return Outcome("delivered")
+    if status_code in (409, 429) or status_code >= 500:
+        return Outcome("retry", f"user-service answered {status_code}")
+    # 404: the user is gone; 401/422 and other 4xx: retrying cannot help.
+    return Outcome("dead", f"user-service answered {status_code}")
+
+
+class OutboxDispatcher:
+    def __init__(
+        self,
+        sessionmaker: sessionmaker[Session],
+        client: InternalClient,
+        *,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.client = client
+        self.poll_seconds = poll_seconds
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def wake_after_commit(self, session: Session) -> None:
+        """Deliver right after `session` commits (its new outbox row is then visible)."""
+        event.listen(session, "after_commit", lambda _: self._wake.set(), once=True)
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="outbox-dispatcher", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                busy = self.run_once() == BATCH_SIZE
+            except Exception:
+                logger.exception("outbox round failed")
+                busy = False
+            if not busy:
+                self._wake.wait(self.poll_seconds)
+                self._wake.clear()
+
+    def run_once(self) -> int:
+        """One round: deliver what is due. Returns how many rows it handled."""
+        with self.sessionmaker.begin() as session:
+            rows = session.scalars(
+                select(OutboxEntry)
+                .where(OutboxEntry.status == "pending", OutboxEntry.next_attempt_at <= func.now())
+                .order_by(OutboxEntry.id)
+                .limit(BATCH_SIZE)
+                .with_for_update(skip_locked=True)
+            ).all()
+            for row in rows:
+                outcome = self._deliver(row)
+                self._apply(row, outcome)
+                if outcome.peer_down:
+                    break  # the rest would time out the same way; they stay due
+            PENDING.set(
+                session.scalar(
+                    select(func.count())
+                    .select_from(OutboxEntry)
+                    .where(OutboxEntry.status == "pending")
+                )
+                or 0
+            )
+        return len(rows)
+
+    def _deliver(self, row: OutboxEntry) -> Outcome:
+        try:
+            response = self.client.post(
+                f"/internal/v1/users/{row.user_id}/points",
+                headers={"Idempotency-Key": row.idempotency_key},
+                json={"amount": row.amount, "reason": row.reason, "reference": row.reference},
+            )
+        except requests.RequestException as exc:
+            return Outcome("retry", f"user-service unreachable: {type(exc).__name__}", True)
+        return classify(response.status_code)
+
+    @staticmethod
+    def _apply(row: OutboxEntry, outcome: Outcome) -> None:
+        DELIVERIES.labels(outcome.status).inc()
+        now = utcnow()
+        row.last_error = outcome.error
+        if outcome.status == "delivered":
+            row.status, row.delivered_at = "delivered", now
+            return
+        row.attempts += 1
+        if outcome.status == "dead":
+            row.status = "dead"
+            logger.error("point credit %s given up: %s", row.idempotency_key, outcome.error)
+            return
+        row.next_attempt_at = now + timedelta(seconds=backoff_seconds(row.attempts))
+        logger.warning(
+            "point credit %s will be retried (attempt %s): %s",
+            row.idempotency_key,
+            row.attempts,
+            outcome.error,
+        )

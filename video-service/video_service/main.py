@@ -1,0 +1,52 @@
+"""The app factory: `uvicorn --factory video_service.main:create_app`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from media_common.app import create_service_app
+from video_service.api import routes_stream, routes_upload, routes_videos
+from video_service.runtime import Runtime
+from video_service.settings import Settings, get_settings
+
+# Room for the title, description and multipart boundaries on top of the file itself.
+FORM_OVERHEAD_BYTES = 256 * 1024
+
+DESCRIPTION = """Company videos: upload (admins), list, edit, soft delete and restore (paid
+plan), streaming with Range support, signed playback URLs. The first stream of a video by
+a user earns points, credited exactly once through an outbox."""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    settings.check_secrets()
+    runtime = Runtime.build(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        runtime.start_background()
+        try:
+            yield
+        finally:
+            runtime.stop_background()
+            runtime.close()
+
+    app = create_service_app(
+        slug="video",
+        title="video-service",
+        description=DESCRIPTION,
+        version="1.0.0",
+        settings=settings,
+        is_ready=runtime.db.ping,
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    app.include_router(
+        routes_upload.router, max_body_size=settings.max_upload_bytes + FORM_OVERHEAD_BYTES
+    )
+    app.include_router(routes_videos.router)
+    app.include_router(routes_stream.router)
+    return app

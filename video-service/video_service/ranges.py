@@ -1,0 +1,67 @@
+"""HTTP Range requests (RFC 9110 §14) for the no-nginx fallback stream."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from media_common.errors import RangeNotSatisfiable
+
+_SPEC = re.compile(r"^\s*(\d*)\s*-\s*(\d*)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class ByteRange:
+    start: int
+    end: int  # inclusive
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start + 1
+
+    def content_range(self, size: int) -> str:
+        return f"bytes {self.start}-{self.end}/{size}"
+
+
+def parse_range(header: str | None, size: int) -> ByteRange | None:
+    """The one range to serve, or None for the whole file.
+
+    Malformed headers and multi-range requests are ignored (the whole file, 200), which
+    RFC 9110 allows; a syntactically valid range that misses the file raises 416.
+    """
+    if not header:
+        return None
+    unit, _, specs = header.partition("=")
+    if unit.strip().lower() != "bytes" or "," in specs:
+        return None
+    match = _SPEC.match(specs)
+    if match is None or match.group(1) == match.group(2) == "":
+        return None
+    first, last = match.group(1), match.group(2)
+    if first == "":
+        suffix = int(last)
+        if suffix == 0 or size == 0:
+            raise _unsatisfiable(size)
+        return ByteRange(max(0, size - suffix), size - 1)
+    start = int(first)
+    end = int(last) if last else size - 1
+    if end < start:
+        return None
+    if start >= size:
+        raise _unsatisfiable(size)
+    return ByteRange(start, min(end, size - 1))
+
+
+def _unsatisfiable(size: int) -> RangeNotSatisfiable:
+    return RangeNotSatisfiable(
+        f"The file has {size} bytes", headers={"Content-Range": f"bytes */{size}"}
+    )
+
+
+def starts_playback(header: str | None) -> bool:
+    """True for a request without Range or whose (first) range starts at byte 0."""
+    if not header:
+        return True
+    _, _, specs = header.partition("=")
+    first = specs.split(",", 1)[0].strip()
+    return first.startswith("0-") or first == "0"

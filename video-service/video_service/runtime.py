@@ -1,0 +1,75 @@
+"""Everything an app instance holds: DB, token verifier, storage, clients, background work.
+
+Built once per `create_app` (tests build several apps in one process) and reached from
+requests through `app.state.runtime`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from media_common.auth import TokenVerifier
+from media_common.db import Database
+from media_common.internal_http import InternalClient
+from media_common.storage import ObjectStorage, storage_from_settings
+from video_service.dispatcher import OutboxDispatcher
+from video_service.plans import CompanyPlans
+from video_service.playback import PlaybackTokens
+from video_service.settings import Settings
+from video_service.sweeper import OrphanSweeper
+
+POINTS_CALL_TIMEOUT = 2.0
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    verifier: TokenVerifier
+    storage: ObjectStorage
+    plans: CompanyPlans
+    playback: PlaybackTokens
+    dispatcher: OutboxDispatcher
+    sweeper: OrphanSweeper
+
+    @classmethod
+    def build(cls, settings: Settings) -> Runtime:
+        db = Database(settings)
+        storage = storage_from_settings(settings)
+        token = settings.internal_token.get_secret_value()
+        # No HTTP retries for point credits: the outbox retries, with backoff.
+        points_client = InternalClient(
+            settings.user_service_url, token, timeout=POINTS_CALL_TIMEOUT, retries=0
+        )
+        return cls(
+            settings=settings,
+            db=db,
+            verifier=TokenVerifier(settings.jwks_url, settings.jwt_issuer, settings.jwt_audience),
+            storage=storage,
+            plans=CompanyPlans(InternalClient(settings.company_service_url, token)),
+            playback=PlaybackTokens(
+                settings.playback_secret.get_secret_value(), settings.playback_token_ttl
+            ),
+            dispatcher=OutboxDispatcher(
+                db.sessionmaker, points_client, poll_seconds=settings.outbox_poll_seconds
+            ),
+            sweeper=OrphanSweeper(
+                db.sessionmaker,
+                storage,
+                interval_seconds=settings.orphan_sweep_seconds,
+                grace_seconds=settings.orphan_grace_seconds,
+            ),
+        )
+
+    def start_background(self) -> None:
+        self.dispatcher.start()
+        self.sweeper.start()
+
+    def stop_background(self) -> None:
+        self.dispatcher.stop()
+        self.sweeper.stop()
+
+    def close(self) -> None:
+        self.plans.client.close()
+        self.dispatcher.client.close()
+        self.db.dispose()

@@ -1,0 +1,132 @@
+"""Request and response bodies. Inputs are strict: unknown fields and odd text are refused."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import UploadFile
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    model_validator,
+)
+
+TITLE_MAX = 200
+DESCRIPTION_MAX = 5000
+FILENAME_MAX = 255
+
+# Bidirectional overrides/isolates can make a title display as something else.
+_BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+_LINE_CHARS = {"\n", "\r", "\t"}
+
+
+def _bad_char(char: str, allowed: set[str]) -> bool:
+    if char in allowed:
+        return False
+    category = unicodedata.category(char)
+    return category in ("Cc", "Cs") or char in _BIDI_CONTROLS or _noncharacter(char)
+
+
+def _noncharacter(char: str) -> bool:
+    code = ord(char)
+    return 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE
+
+
+def clean_text(value: str, *, allowed: set[str] | None = None) -> str:
+    """NFC-normalised, stripped text without control characters or lone surrogates."""
+    if any(_bad_char(char, allowed or set()) for char in value):
+        raise ValueError("must not contain control characters or invalid Unicode")
+    return unicodedata.normalize("NFC", value).strip()
+
+
+def _title(value: str) -> str:
+    value = clean_text(value)
+    if not value:
+        raise ValueError("must not be empty")
+    if len(value) > TITLE_MAX:
+        raise ValueError(f"must be at most {TITLE_MAX} characters")
+    return value
+
+
+def _description(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = clean_text(value, allowed=_LINE_CHARS)
+    if len(value) > DESCRIPTION_MAX:
+        raise ValueError(f"must be at most {DESCRIPTION_MAX} characters")
+    return value or None
+
+
+def safe_filename(name: str | None) -> str | None:
+    """The client's file name reduced to something safe to keep and show (never a path)."""
+    if not name:
+        return None
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    kept = "".join(c for c in base if not _bad_char(c, set()))
+    kept = unicodedata.normalize("NFC", kept).strip().lstrip(".")
+    return kept[:FILENAME_MAX] or None
+
+
+# Raw lengths are bounded before the checks run, so a huge string costs nothing.
+Title = Annotated[str, Field(max_length=TITLE_MAX * 4), AfterValidator(_title)]
+Description = Annotated[
+    str | None, Field(max_length=DESCRIPTION_MAX * 4), AfterValidator(_description)
+]
+UtcDatetime = Annotated[
+    datetime, PlainSerializer(lambda d: d.astimezone(UTC).isoformat(), return_type=str)
+]
+
+
+class VideoUploadForm(BaseModel):
+    """multipart/form-data of an upload."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file: UploadFile
+    title: Title
+    description: Description = None
+
+
+class VideoUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title | None = Field(default=None, description="1..200 characters; not null")
+    description: Description = Field(default=None, description="up to 5000; null clears it")
+
+    @model_validator(mode="after")
+    def _title_not_null(self) -> VideoUpdate:
+        if "title" in self.model_fields_set and self.title is None:
+            raise ValueError("title may be changed but not removed")
+        return self
+
+
+class VideoRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    title: str
+    description: str | None
+    company_id: int
+    content_type: str
+    size_bytes: int
+    original_filename: str | None
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+    deleted_at: UtcDatetime | None
+
+
+class VideoPage(BaseModel):
+    items: list[VideoRead]
+    total: int
+    limit: int
+    offset: int
+
+
+class PlaybackRead(BaseModel):
+    url: str = Field(description="Stream URL carrying a short-lived signed token")
+    expires_at: UtcDatetime
