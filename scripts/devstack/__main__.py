@@ -1,0 +1,5 @@
+"""`python -m devstack` (with PYTHONPATH=scripts)."""
+
+from devstack.cli import main
+
+raise SystemExit(main())
