@@ -36,9 +36,7 @@ class Company(Base):
         CheckConstraint("plan IN ('free', 'paid')", name="plan"),
         CheckConstraint("status IN ('active', 'inactive')", name="status"),
         # A paid plan always has an expiry; a free plan never has one.
-        CheckConstraint(
-            "(plan = 'paid') = (plan_expires_at IS NOT NULL)", name="plan_expiry"
-        ),
+        CheckConstraint("(plan = 'paid') = (plan_expires_at IS NOT NULL)", name="plan_expiry"),
         Index(
             NAME_UNIQUE_INDEX,
             func.lower(text("name")),
@@ -67,9 +65,7 @@ class PlanChange(Base):
     """One row per change of a company's plan or expiry, by an admin or by the sweeper."""
 
     __tablename__ = "plan_history"
-    __table_args__ = (
-        Index("ix_plan_history_company_created", "company_id", "created_at", "id"),
-    )
+    __table_args__ = (Index("ix_plan_history_company_created", "company_id", "created_at", "id"),)
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     company_id: Mapped[int] = mapped_column(

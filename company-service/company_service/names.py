@@ -12,9 +12,7 @@ from company_service.models import NAME_MAX_LENGTH
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cs", "Co", "Cn", "Zl", "Zp"})
 # Format characters that reorder or hide text (bidi overrides/isolates, BOM); other
 # format characters such as the emoji zero-width joiner stay allowed.
-_REFUSED_CHARACTERS = frozenset(
-    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"
-)
+_REFUSED_CHARACTERS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff")
 
 
 def normalize_name(value: str) -> str:

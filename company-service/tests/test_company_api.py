@@ -38,7 +38,8 @@ def test_create_answers_a_free_company(client, unique_name):
 
 def test_member_reads_their_company(client, new_company, auth):
     company = new_company()
-    response = client.get(f"/api/v1/companies/{company['id']}", headers=auth(company["id"], "member"))
+    url = f"/api/v1/companies/{company['id']}"
+    response = client.get(url, headers=auth(company["id"], "member"))
     assert response.status_code == 200
     assert response.json() == company
 
@@ -185,10 +186,12 @@ def test_deactivate(client, new_company, auth, unique_name):
     assert response.status_code == 204
     assert response.content == b""
     # The company is gone for its users: every verb answers 404 from now on.
+    admin = auth(company["id"])
     assert client.get(url, headers=auth(company["id"], "member")).status_code == 404
-    assert client.patch(url, headers=auth(company["id"]), json={"name": unique_name()}).status_code == 404
-    assert client.put(f"{url}/plan", headers=auth(company["id"]), json={"plan": "free"}).status_code == 404
-    assert client.delete(url, headers=auth(company["id"])).status_code == 404
+    assert client.patch(url, headers=admin, json={"name": unique_name()}).status_code == 404
+    assert client.put(f"{url}/plan", headers=admin, json={"plan": "free"}).status_code == 404
+    assert client.get(f"{url}/plan-history", headers=admin).status_code == 404
+    assert client.delete(url, headers=admin).status_code == 404
 
 
 def test_deactivated_company_releases_its_name(client, new_company, auth):

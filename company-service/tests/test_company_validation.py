@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import random
+import secrets
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -63,7 +63,7 @@ def test_name_limits_count_after_stripping(client, unique_name):
     response = client.post("/api/v1/companies", json={"name": f"   {exactly_100}   "})
     assert response.status_code == 201
     assert response.json()["name"] == exactly_100
-    one_char = chr(random.randint(0x4E00, 0x9FFF))  # a random CJK ideograph
+    one_char = chr(0x4E00 + secrets.randbelow(0x5200))  # a random CJK ideograph
     assert client.post("/api/v1/companies", json={"name": one_char}).status_code == 201
 
 
@@ -146,9 +146,8 @@ def test_bad_plan_changes(client, new_company, auth, body):
 def test_expiry_just_passed_is_refused(client, new_company, auth):
     company = new_company()
     just_now = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
-    response = client.put(
-        plan_url(company), headers=auth(company["id"]), json={"plan": "paid", "expires_at": just_now}
-    )
+    body = {"plan": "paid", "expires_at": just_now}
+    response = client.put(plan_url(company), headers=auth(company["id"]), json=body)
     assert_422(response)
     assert response.json()["details"][0]["loc"] == ["body", "expires_at"]
 
@@ -173,8 +172,16 @@ def test_free_with_null_expiry_is_fine(client, new_company, auth):
 
 
 @pytest.mark.parametrize(
-    "query", ["limit=0", "limit=101", "limit=-1", "offset=-1", "limit=abc", "offset=1e99",
-              "offset=99999999999999999999"]
+    "query",
+    [
+        "limit=0",
+        "limit=101",
+        "limit=-1",
+        "offset=-1",
+        "limit=abc",
+        "offset=1e99",
+        "offset=99999999999999999999",
+    ],
 )
 def test_bad_pagination(client, new_company, auth, query):
     company = new_company()

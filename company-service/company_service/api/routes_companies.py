@@ -36,9 +36,7 @@ def create_company(body: CompanyCreate, session: SessionDep) -> CompanyRead:
     return CompanyRead.of(service.create_company(session, body.name, now), now)
 
 
-@router.get(
-    "/{company_id}", response_model=CompanyRead, responses=error_responses(401, 404, 422)
-)
+@router.get("/{company_id}", response_model=CompanyRead, responses=error_responses(401, 404, 422))
 def read_company(company_id: MemberCompanyId, session: SessionDep) -> CompanyRead:
     """Your company, with its effective plan as of now (members)."""
     return CompanyRead.of(service.get_active_company(session, company_id), utcnow())
