@@ -59,9 +59,7 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(10))
     # Always equal to the sum of the user's point ledger (both change in one transaction).
     points: Mapped[int] = mapped_column(BigInteger, server_default="0")
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
@@ -75,9 +73,7 @@ class CompanyFounder(Base):
 
     company_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey(User.id))
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class RefreshToken(Base):
@@ -93,9 +89,7 @@ class RefreshToken(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey(User.id))
     family_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -115,11 +109,7 @@ class PointEntry(Base):
     amount: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(REASON_MAX_LENGTH))
     reference: Mapped[str] = mapped_column(String(REFERENCE_MAX_LENGTH), server_default="")
-    idempotency_key: Mapped[str] = mapped_column(
-        String(IDEMPOTENCY_KEY_MAX_LENGTH), unique=True
-    )
+    idempotency_key: Mapped[str] = mapped_column(String(IDEMPOTENCY_KEY_MAX_LENGTH), unique=True)
     # The balance right after this credit: a replay answers with the first result.
     balance_after: Mapped[int] = mapped_column(BigInteger)
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -1,0 +1,82 @@
+"""Points: the caller's balance and history, and the internal credit endpoint."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response, status
+
+from media_common.errors import error_responses
+from user_service.api.deps import Context, CurrentUser, Page, ServiceCaller, SessionDep, UserIdPath
+from user_service.points import credit_points, point_history
+from user_service.schemas import PointCreditRead, PointCreditRequest, PointEntryRead, PointsPage
+
+router = APIRouter(tags=["points"])
+
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        pattern=r"^[!-~](?:[ -~]*[!-~])?$",
+        description="1..200 printable ASCII characters; the same key never credits twice.",
+    ),
+]
+
+
+@router.get(
+    "/api/v1/users/me/points", response_model=PointsPage, responses=error_responses(401, 422)
+)
+def my_points(user: CurrentUser, session: SessionDep, page: Page) -> PointsPage:
+    """The caller's point balance and ledger entries, newest first."""
+    entries, total = point_history(session, user, page.limit, page.offset)
+    return PointsPage(
+        balance=user.points,
+        items=[PointEntryRead.model_validate(entry) for entry in entries],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.post(
+    "/internal/v1/users/{user_id}/points",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PointCreditRead,
+    responses={
+        200: {"model": PointCreditRead, "description": "A replay: the first result"},
+        **error_responses(401, 404, 409, 422),
+    },
+    dependencies=[ServiceCaller],
+    tags=["internal"],
+)
+def credit(
+    user_id: UserIdPath,
+    body: PointCreditRequest,
+    idempotency_key: IdempotencyKey,
+    context: Context,
+    response: Response,
+) -> PointCreditRead:
+    """Credit points once per Idempotency-Key (service token only; not routed publicly).
+
+    201 credited; 200 the same key again with the same user and amount (the first result,
+    nothing credited twice); 422 the key was used for another user or amount; 404 unknown
+    or deleted user; 409 LOCK_CONFLICT with Retry-After when the user's row is busy.
+    """
+    result = credit_points(
+        context.db.engine,
+        user_id,
+        idempotency_key,
+        body,
+        context.settings.points_lock_timeout_ms,
+    )
+    if not result.created:
+        response.status_code = status.HTTP_200_OK
+    return PointCreditRead(
+        user_id=result.user_id,
+        amount=result.amount,
+        balance=result.balance,
+        idempotency_key=result.idempotency_key,
+        created_at=result.created_at,
+    )

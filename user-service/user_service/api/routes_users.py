@@ -1,0 +1,97 @@
+"""/api/v1/users: sign-up, the caller's account, and company user management."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from media_common.errors import error_responses
+from user_service import accounts
+from user_service.api.deps import (
+    AdminOnly,
+    Context,
+    CurrentUser,
+    ManagedUser,
+    Page,
+    SessionDep,
+)
+from user_service.schemas import UserCreate, UserPage, UserRead, UserUpdate
+
+router = APIRouter(prefix="/api/v1/users", tags=["users"])
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserRead,
+    responses=error_responses(404, 409, 422, 503),
+)
+def sign_up(data: UserCreate, session: SessionDep, context: Context) -> UserRead:
+    """Sign up to an active company; its first user becomes its admin, later ones members.
+
+    The email is trimmed and lower-cased and must be unique ignoring case (409). The
+    password needs 8 characters and at most 72 bytes in UTF-8 (bcrypt's limit: longer ones
+    are refused, not truncated). An unknown or deactivated company is 404; 503 when
+    company-service cannot be asked.
+    """
+    user = accounts.sign_up(session, context.companies, context.passwords, data)
+    return UserRead.of(user)
+
+
+@router.get("/me", response_model=UserRead, responses=error_responses(401))
+def read_me(user: CurrentUser) -> UserRead:
+    """The caller's own account."""
+    return UserRead.of(user)
+
+
+@router.get("", response_model=UserPage, responses=error_responses(401, 403, 422))
+def list_users(session: SessionDep, admin: AdminOnly, page: Page) -> UserPage:
+    """The users of the caller's company, newest first (admins only)."""
+    users, total = accounts.list_company_users(session, admin.company_id, page.limit, page.offset)
+    return UserPage(
+        items=[UserRead.of(u) for u in users], total=total, limit=page.limit, offset=page.offset
+    )
+
+
+@router.get("/{user_id}", response_model=UserRead, responses=error_responses(401, 403, 404, 422))
+def read_user(user: ManagedUser) -> UserRead:
+    """A user: yourself, or (admins) anyone of your company.
+
+    Members asking for a colleague get 403; users of other companies are 404.
+    """
+    return UserRead.of(user)
+
+
+@router.patch(
+    "/{user_id}", response_model=UserRead, responses=error_responses(401, 403, 404, 409, 422)
+)
+def update_user(
+    user: ManagedUser,
+    changes: UserUpdate,
+    session: SessionDep,
+    actor: CurrentUser,
+    context: Context,
+) -> UserRead:
+    """Change your `name` or `password` (with `current_password`), or (admins) a `role`.
+
+    A wrong `current_password` is 403; a password change ends every session (refresh
+    tokens) of the user. Editing someone else's name or password, or a member changing a
+    role, is 403; demoting the last admin of a company is 409. `points` cannot be set (422).
+    """
+    return UserRead.of(accounts.update_user(session, context.passwords, actor, user, changes))
+
+
+@router.delete(
+    "/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=error_responses(401, 403, 404, 409),
+)
+def delete_user(user: ManagedUser, session: SessionDep) -> Response:
+    """Delete an account (yourself, or admins: anyone of your company).
+
+    The account can no longer log in, its refresh tokens are revoked and its access tokens
+    are refused by user-service. The last admin of a company that still has other users
+    cannot be deleted (409).
+    """
+    accounts.delete_user(session, user)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

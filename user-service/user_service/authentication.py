@@ -1,0 +1,85 @@
+"""Login, refresh-token rotation and logout."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from media_common.errors import InvalidCredentials, Unauthorized
+from media_common.models import utcnow
+from user_service.companies import CompanyDirectory
+from user_service.models import User
+from user_service.passwords import PasswordHasher
+from user_service.refresh_tokens import (
+    issue_refresh_token,
+    lock_refresh_token,
+    revoke_family,
+)
+from user_service.schemas import TokenPair
+from user_service.tokens import AccessTokens
+
+
+class Authenticator:
+    def __init__(
+        self,
+        *,
+        passwords: PasswordHasher,
+        access_tokens: AccessTokens,
+        companies: CompanyDirectory,
+        refresh_ttl: timedelta,
+    ) -> None:
+        self.passwords = passwords
+        self.access_tokens = access_tokens
+        self.companies = companies
+        self.refresh_ttl = refresh_ttl
+
+    def login(self, session: Session, email: str, password: str) -> TokenPair:
+        """A new token pair (and refresh family); one answer for every kind of wrong login."""
+        user = session.scalars(
+            select(User).where(User.email == email, User.deleted_at.is_(None))
+        ).first()
+        # verify() runs for unknown emails too: both failures take one bcrypt check.
+        matches = self.passwords.verify(password, user.password_hash if user else None)
+        if user is None or not matches:
+            raise InvalidCredentials()
+        if not self.companies.is_active(user.company_id):
+            raise InvalidCredentials("The company of this account is deactivated")
+        return self._pair(session, user, issue_refresh_token(session, user.id, self.refresh_ttl))
+
+    def refresh(self, session: Session, raw_refresh_token: str) -> TokenPair:
+        """Rotate: the presented token becomes used, the next one joins its family."""
+        token = lock_refresh_token(session, raw_refresh_token)
+        if token is None:
+            raise Unauthorized("Invalid refresh token")
+        if token.used_at is not None or token.revoked_at is not None:
+            revoke_family(session, token.family_id)
+            # The revocation must outlive the 401 (the request's transaction rolls back).
+            session.commit()
+            raise Unauthorized("Refresh token already used; this login is revoked")
+        now = utcnow()
+        if token.expires_at <= now:
+            raise Unauthorized("Refresh token expired")
+        user = session.get(User, token.user_id)
+        if user is None or user.deleted_at is not None:
+            raise Unauthorized("Invalid refresh token")
+        if not self.companies.is_active(user.company_id):
+            raise Unauthorized("The company of this account is deactivated")
+        token.used_at = now
+        raw = issue_refresh_token(session, user.id, self.refresh_ttl, token.family_id)
+        return self._pair(session, user, raw)
+
+    def logout(self, session: Session, raw_refresh_token: str) -> None:
+        """Revoke the token; an unknown or already revoked one is not an error."""
+        token = lock_refresh_token(session, raw_refresh_token)
+        if token is not None and token.revoked_at is None:
+            token.revoked_at = utcnow()
+
+    def _pair(self, session: Session, user: User, refresh_token: str) -> TokenPair:
+        session.flush()
+        return TokenPair(
+            access_token=self.access_tokens.issue(user),
+            refresh_token=refresh_token,
+            expires_in=self.access_tokens.ttl_seconds,
+        )

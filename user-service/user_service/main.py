@@ -1,0 +1,44 @@
+"""The user-service app factory (`uvicorn --factory user_service.main:create_app`)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from media_common.app import create_service_app
+from user_service.api import routes_auth, routes_points, routes_users
+from user_service.context import AppContext
+from user_service.settings import Settings, get_settings
+
+DESCRIPTION = """Users, roles and authentication of media-resource.
+
+Access tokens are RS256 JWTs (15 minutes by default) whose public keys are published at
+`/api/v1/auth/jwks.json`; refresh tokens are opaque, single-use and rotated. Errors are
+`{"code", "message", "details", "request_id"}`.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    context = AppContext.build(settings or get_settings())
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        context.close()
+
+    app = create_service_app(
+        slug="user",
+        title="user-service",
+        description=DESCRIPTION,
+        version="1.0.0",
+        settings=context.settings,
+        is_ready=context.db.ping,
+        lifespan=lifespan,
+    )
+    app.state.context = context
+    app.include_router(routes_users.router)
+    app.include_router(routes_auth.router)
+    app.include_router(routes_points.router)
+    return app

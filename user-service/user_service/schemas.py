@@ -1,0 +1,137 @@
+"""API models: strict input, explicit output (never a password hash)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal, Self
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from user_service.fields import (
+    CompanyId,
+    Email,
+    NewPassword,
+    Password,
+    PersonName,
+    PointReason,
+    PointReference,
+    RefreshTokenValue,
+)
+from user_service.models import User
+
+Role = Literal["admin", "member"]
+UtcDatetime = Annotated[datetime, AfterValidator(lambda value: value.astimezone(UTC))]
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class UserCreate(Input):
+    email: Email
+    password: NewPassword
+    company_id: CompanyId
+    name: PersonName | None = None
+
+
+class LoginRequest(Input):
+    email: Email
+    password: Password
+
+
+class RefreshRequest(Input):
+    refresh_token: RefreshTokenValue
+
+
+class UserUpdate(Input):
+    """The user may change `name` and `password` (with `current_password`); an admin of
+    their company may change `role`. `name: null` clears the name."""
+
+    name: PersonName | None = None
+    password: NewPassword | None = None
+    current_password: Password | None = None
+    role: Role | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        for field in ("password", "current_password", "role"):
+            if field in self.model_fields_set and getattr(self, field) is None:
+                raise ValueError(f"{field} may not be null")
+        if self.password is not None and self.current_password is None:
+            raise ValueError("current_password is required to change the password")
+        return self
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    email: str
+    name: str | None
+    company_id: int
+    role: Role
+    points: int
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+
+    @classmethod
+    def of(cls, user: User) -> UserRead:
+        return cls.model_validate(user)
+
+
+class UserPage(BaseModel):
+    items: list[UserRead]
+    total: int
+    limit: int
+    offset: int
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth2 token type
+    expires_in: int = Field(description="Seconds until the access token expires.")
+
+
+class Jwk(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    kty: str
+    kid: str
+    use: str
+    alg: str
+
+
+class Jwks(BaseModel):
+    keys: list[Jwk]
+
+
+class PointCreditRequest(Input):
+    amount: int = Field(ge=1, le=1_000_000, examples=[10])
+    reason: PointReason
+    reference: PointReference = ""
+
+
+class PointCreditRead(BaseModel):
+    user_id: int
+    amount: int
+    balance: int = Field(description="The user's balance right after this credit.")
+    idempotency_key: str
+    created_at: UtcDatetime
+
+
+class PointEntryRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    amount: int
+    reason: str
+    reference: str
+    created_at: UtcDatetime
+
+
+class PointsPage(BaseModel):
+    balance: int
+    items: list[PointEntryRead]
+    total: int
+    limit: int
+    offset: int

@@ -1,0 +1,86 @@
+"""Access tokens: RS256 JWTs signed with the service's private key, published as JWKS.
+
+user-service verifies its own tokens with its public key directly (no HTTP to itself),
+under the same rules as every other service (`media_common.auth.verify_with_key`).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import time
+import uuid
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from media_common.auth import Claims, verify_with_key
+from media_common.errors import Unauthorized
+from user_service.models import User
+
+ALGORITHM = "RS256"
+MIN_RSA_BITS = 2048
+
+
+def jwk_thumbprint(jwk: dict[str, Any]) -> str:
+    """RFC 7638 thumbprint of an RSA public JWK: SHA-256 of its required members."""
+    members = {"e": jwk["e"], "kty": "RSA", "n": jwk["n"]}
+    canonical = json.dumps(members, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(hashlib.sha256(canonical).digest()).rstrip(b"=").decode()
+
+
+class SigningKey:
+    """The RSA key pair from JWT_PRIVATE_KEY, with its JWK and `kid`."""
+
+    def __init__(self, private_key_pem: str) -> None:
+        key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise ValueError("JWT_PRIVATE_KEY must be an RSA private key (RS256)")
+        if key.key_size < MIN_RSA_BITS:
+            raise ValueError(f"JWT_PRIVATE_KEY must have at least {MIN_RSA_BITS} bits")
+        self.private_key = key
+        self.public_key = key.public_key()
+        jwk = jwt.algorithms.RSAAlgorithm.to_jwk(self.public_key, as_dict=True)
+        self.kid = jwk_thumbprint(jwk)
+        self.public_jwk: dict[str, Any] = {**jwk, "kid": self.kid, "use": "sig", "alg": ALGORITHM}
+
+
+class AccessTokens:
+    def __init__(self, key: SigningKey, *, issuer: str, audience: str, ttl_seconds: int) -> None:
+        self.key = key
+        self.issuer = issuer
+        self.audience = audience
+        self.ttl_seconds = ttl_seconds
+
+    def issue(self, user: User) -> str:
+        now = int(time.time())
+        payload = {
+            "sub": str(user.id),
+            "company_id": user.company_id,
+            "role": user.role,
+            "iat": now,
+            "exp": now + self.ttl_seconds,
+            "iss": self.issuer,
+            "aud": self.audience,
+            "jti": uuid.uuid4().hex,
+        }
+        return jwt.encode(
+            payload, self.key.private_key, algorithm=ALGORITHM, headers={"kid": self.key.kid}
+        )
+
+    def verify(self, token: str) -> Claims:
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+        except jwt.InvalidTokenError as exc:
+            raise Unauthorized("Invalid token") from exc
+        if kid != self.key.kid:
+            raise Unauthorized("Invalid token")
+        return verify_with_key(
+            token, self.key.public_key, issuer=self.issuer, audience=self.audience
+        )
+
+    def jwks(self) -> dict[str, list[dict[str, Any]]]:
+        return {"keys": [self.key.public_jwk]}
