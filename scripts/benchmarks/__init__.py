@@ -1,0 +1,1 @@
+"""Benchmarks of the running local stack (`scripts/bench`). Figures only, never asserts."""

@@ -1,0 +1,49 @@
+"""`scripts/bench stream|points|all`: figures of the running local stack (never asserts).
+
+Reads the gateway URL, service ports, secrets and admin DSN from the stack's stack.json
+(default .stack/stack.json; --state to change). Prints Markdown tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+from datetime import UTC, datetime
+from pathlib import Path
+
+from benchmarks.points import run_points
+from benchmarks.report import say
+from benchmarks.stack import DEFAULT_STATE, load_stack
+from benchmarks.stream import run_stream
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=["stream", "points", "all"])
+    parser.add_argument("--state", type=Path, default=DEFAULT_STATE, help="stack.json to use")
+    parser.add_argument("--size-mb", type=int, default=256, help="stream: file size (MiB)")
+    parser.add_argument("--runs", type=int, default=5, help="stream: runs per measurement")
+    parser.add_argument(
+        "--rps-requests", type=int, default=500, help="stream: small requests per client"
+    )
+    parser.add_argument("--credits", type=int, default=1000, help="points: credits per run")
+    parser.add_argument("--spread", type=int, default=100, help="points: users in the spread")
+    args = parser.parse_args(argv)
+
+    stack = load_stack(args.state)
+    say(
+        f"# scripts/bench {args.what} - {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
+        f"{platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"gateway {stack.gateway_url}"
+    )
+    say()
+    if args.what in ("stream", "all"):
+        run_stream(stack, args.size_mb, args.runs, args.rps_requests)
+    if args.what in ("points", "all"):
+        run_points(stack, args.credits, args.spread)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
