@@ -9,11 +9,13 @@ from fastapi import FastAPI
 
 from media_common.app import create_service_app
 from video_service.api import routes_stream, routes_upload, routes_videos
+from video_service.api.upload_limit import UploadSizeLimit
 from video_service.runtime import Runtime
 from video_service.settings import Settings, get_settings
 
 # Room for the title, description and multipart boundaries on top of the file itself.
 FORM_OVERHEAD_BYTES = 256 * 1024
+UPLOAD_PATH = "/api/v1/videos"
 
 DESCRIPTION = """Company videos: upload (admins), list, edit, soft delete and restore (paid
 plan), streaming with Range support, signed playback URLs. The first stream of a video by
@@ -44,8 +46,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.runtime = runtime
-    app.include_router(
-        routes_upload.router, max_body_size=settings.max_upload_bytes + FORM_OVERHEAD_BYTES
+    app.include_router(routes_upload.router)
+    app.add_middleware(
+        UploadSizeLimit,
+        path=UPLOAD_PATH,
+        max_body_bytes=settings.max_upload_bytes + FORM_OVERHEAD_BYTES,
     )
     app.include_router(routes_videos.router)
     app.include_router(routes_stream.router)

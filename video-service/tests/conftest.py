@@ -1,0 +1,181 @@
+"""Fixtures of the video-service suite: migrated DB, fakes, apps, tokens, uploads."""
+
+from __future__ import annotations
+
+import random
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from moto.server import ThreadedMotoServer
+
+from media_common.testing import DbParams, JwksServer
+from video_service.main import create_app
+from video_service.migrate import migrate
+from video_service.settings import Settings
+
+sys.path.insert(0, str(Path(__file__).parent))
+from video_fakes import FakeCompanyService, FakePointsService  # noqa: E402
+
+FIXTURES = Path(__file__).parent / "fixtures"
+INTERNAL_TOKEN = "internal-test-token"
+PLAYBACK_SECRET = "playback-secret-for-tests-0123456789"
+
+
+@pytest.fixture(scope="session")
+def video_db(test_db: DbParams) -> DbParams:
+    migrate(Settings(**test_db.as_settings()))
+    return test_db
+
+
+@pytest.fixture(scope="session")
+def companies() -> Iterator[FakeCompanyService]:
+    server = FakeCompanyService(INTERNAL_TOKEN)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def points() -> Iterator[FakePointsService]:
+    server = FakePointsService(INTERNAL_TOKEN)
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def make_settings(
+    video_db: DbParams,
+    jwks: JwksServer,
+    companies: FakeCompanyService,
+    points: FakePointsService,
+    tmp_path: Path,
+    moto_endpoint: str,
+) -> Callable[..., Settings]:
+    def build(backend: str = "local", **overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            **video_db.as_settings(),
+            "jwks_url": jwks.url,
+            "internal_token": INTERNAL_TOKEN,
+            "playback_secret": PLAYBACK_SECRET,
+            "company_service_url": companies.url,
+            "user_service_url": points.url,
+            "storage_backend": backend,
+            "storage_dir": str(tmp_path / "videos"),
+            "db_pool_size": 5,
+        }
+        if backend == "s3":
+            values.update(
+                s3_endpoint=moto_endpoint,
+                s3_access_key="testing",
+                s3_secret_key="testing",
+                s3_bucket=f"videos-{uuid.uuid4().hex[:12]}",
+            )
+        values.update(overrides)
+        return Settings(**values)
+
+    return build
+
+
+@pytest.fixture
+def make_client(make_settings: Callable[..., Settings]) -> Iterator[Callable[..., TestClient]]:
+    clients: list[TestClient] = []
+
+    def build(backend: str = "local", **overrides: Any) -> TestClient:
+        client = TestClient(create_app(make_settings(backend, **overrides)))
+        clients.append(client)
+        return client
+
+    yield build
+    for client in clients:
+        client.app.state.runtime.close()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def client(make_client: Callable[..., TestClient]) -> TestClient:
+    return make_client()
+
+
+@dataclass
+class Tenant:
+    """A company with an admin and a member (ids are random: the rows live elsewhere)."""
+
+    company_id: int
+    admin_id: int
+    member_id: int
+    admin: dict[str, str]
+    member: dict[str, str]
+
+
+def _random_id() -> int:
+    return random.randint(1, 2**40)
+
+
+@pytest.fixture
+def new_tenant(jwks: JwksServer, companies: FakeCompanyService) -> Callable[..., Tenant]:
+    def build(plan: str = "free") -> Tenant:
+        company_id, admin_id, member_id = _random_id(), _random_id(), _random_id()
+        companies.plans[company_id] = plan
+        admin = jwks.mint(admin_id, company_id, "admin")
+        member = jwks.mint(member_id, company_id, "member")
+        return Tenant(
+            company_id,
+            admin_id,
+            member_id,
+            {"Authorization": f"Bearer {admin}"},
+            {"Authorization": f"Bearer {member}"},
+        )
+
+    return build
+
+
+@pytest.fixture
+def tenant(new_tenant: Callable[..., Tenant]) -> Tenant:
+    return new_tenant()
+
+
+def fixture_bytes(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+@pytest.fixture
+def upload() -> Callable[..., Any]:
+    """POST a file; returns the response."""
+
+    def send(
+        client: TestClient,
+        headers: dict[str, str],
+        content: bytes | None = None,
+        *,
+        filename: str = "clip.mp4",
+        title: str | None = "A clip",
+        description: str | None = None,
+    ) -> Any:
+        data = {k: v for k, v in {"title": title, "description": description}.items() if v}
+        files = None
+        if content is not None:
+            files = {"file": (filename, content, "application/octet-stream")}
+        return client.post("/api/v1/videos", headers=headers, data=data, files=files)
+
+    return send
+
+
+@pytest.fixture
+def uploaded(client: TestClient, tenant: Tenant, upload: Callable[..., Any]) -> dict[str, Any]:
+    """One MP4 uploaded by the tenant's admin (local storage)."""
+    response = upload(client, tenant.admin, fixture_bytes("tiny.mp4"))
+    assert response.status_code == 201, response.text
+    return dict(response.json())

@@ -1,0 +1,109 @@
+"""Small fakes of the services video-service calls, as real HTTP servers in threads."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter, deque
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+class _FakeServer:
+    def __init__(self) -> None:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                fake.handle(self)
+
+            def do_POST(self) -> None:  # noqa: N802
+                fake.handle(self)
+
+            def log_message(self, *_: object) -> None:
+                return
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self.lock = threading.Lock()
+
+    def handle(self, request: BaseHTTPRequestHandler) -> None:
+        raise NotImplementedError
+
+    @staticmethod
+    def reply(request: BaseHTTPRequestHandler, status: int, body: Any) -> None:
+        data = json.dumps(body).encode()
+        request.send_response(status)
+        request.send_header("Content-Type", "application/json")
+        request.send_header("Content-Length", str(len(data)))
+        request.end_headers()
+        request.wfile.write(data)
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class FakeCompanyService(_FakeServer):
+    """GET /internal/v1/companies/{id} → effective_plan from `plans`; `failing` → 500."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+        self.plans: dict[int, str] = {}
+        self.failing = False
+
+    def handle(self, request: BaseHTTPRequestHandler) -> None:
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            self.reply(request, 401, {"code": "UNAUTHORIZED"})
+            return
+        if self.failing:
+            self.reply(request, 500, {"code": "INTERNAL"})
+            return
+        company_id = int(request.path.rsplit("/", 1)[-1])
+        plan = self.plans.get(company_id)
+        if plan is None:
+            self.reply(request, 404, {"code": "NOT_FOUND"})
+            return
+        self.reply(request, 200, {"id": company_id, "plan": plan, "effective_plan": plan})
+
+
+class FakePointsService(_FakeServer):
+    """POST /internal/v1/users/{id}/points like user-service: 201 first, 200 for a replay.
+
+    `script` holds statuses to answer first (409, 500, 404 …); `refuse` drops connections.
+    """
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+        self.script: deque[int] = deque()
+        self.refuse = False
+        self.calls: list[tuple[str, int, dict[str, Any]]] = []
+        self.credited: Counter[str] = Counter()
+
+    def handle(self, request: BaseHTTPRequestHandler) -> None:
+        if self.refuse:
+            request.close_connection = True
+            request.connection.close()
+            return
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            self.reply(request, 401, {"code": "UNAUTHORIZED"})
+            return
+        length = int(request.headers.get("Content-Length", "0"))
+        body = json.loads(request.rfile.read(length))
+        key = request.headers.get("Idempotency-Key", "")
+        user_id = int(request.path.split("/")[-2])
+        with self.lock:
+            self.calls.append((key, user_id, body))
+            status = self.script.popleft() if self.script else None
+            if status is None:
+                status = 200 if self.credited[key] else 201
+                self.credited[key] += 1
+        self.reply(request, status, {"status": status})
+
+    def calls_for(self, key: str) -> int:
+        return sum(1 for k, _, _ in self.calls if k == key)
