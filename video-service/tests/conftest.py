@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import random
+import secrets
 import sys
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +19,8 @@ from video_service.migrate import migrate
 from video_service.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).parent))
-from video_fakes import FakeCompanyService, FakePointsService  # noqa: E402
+from video_testkit import FakeCompanyService, FakePointsService, Tenant, fixture_bytes
 
-FIXTURES = Path(__file__).parent / "fixtures"
 INTERNAL_TOKEN = "internal-test-token"
 PLAYBACK_SECRET = "playback-secret-for-tests-0123456789"
 
@@ -109,19 +107,8 @@ def client(make_client: Callable[..., TestClient]) -> TestClient:
     return make_client()
 
 
-@dataclass
-class Tenant:
-    """A company with an admin and a member (ids are random: the rows live elsewhere)."""
-
-    company_id: int
-    admin_id: int
-    member_id: int
-    admin: dict[str, str]
-    member: dict[str, str]
-
-
 def _random_id() -> int:
-    return random.randint(1, 2**40)
+    return secrets.randbelow(2**40) + 1
 
 
 @pytest.fixture
@@ -145,10 +132,6 @@ def new_tenant(jwks: JwksServer, companies: FakeCompanyService) -> Callable[...,
 @pytest.fixture
 def tenant(new_tenant: Callable[..., Tenant]) -> Tenant:
     return new_tenant()
-
-
-def fixture_bytes(name: str) -> bytes:
-    return (FIXTURES / name).read_bytes()
 
 
 @pytest.fixture

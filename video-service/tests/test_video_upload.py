@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Tenant, fixture_bytes
 from fastapi.testclient import TestClient
+from video_testkit import Tenant, fixture_bytes
 
 from media_common.storage import ObjectStorage
 

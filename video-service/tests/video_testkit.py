@@ -1,12 +1,33 @@
-"""Small fakes of the services video-service calls, as real HTTP servers in threads."""
+"""Test kit of the video-service suite: fakes of the services it calls (real HTTP servers
+in threads), tenants, fixture files. A uniquely named module: one pytest process imports
+every suite."""
 
 from __future__ import annotations
 
 import json
 import threading
 from collections import Counter, deque
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def fixture_bytes(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+@dataclass
+class Tenant:
+    """A company with an admin and a member (ids are random: the rows live elsewhere)."""
+
+    company_id: int
+    admin_id: int
+    member_id: int
+    admin: dict[str, str]
+    member: dict[str, str]
 
 
 class _FakeServer:
@@ -14,10 +35,10 @@ class _FakeServer:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:
                 fake.handle(self)
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 fake.handle(self)
 
             def log_message(self, *_: object) -> None:
