@@ -1,0 +1,145 @@
+"""Test helpers of the user-service suite: a fake company-service and data factories.
+
+Imported by conftest.py and the tests (the folder is put on sys.path by conftest.py; the
+module name is unique across the repository's suites).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import threading
+import uuid
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+INTERNAL_TOKEN = "user-tests-internal-token"
+PASSWORD = "correct horse battery"
+
+
+class FakeCompanyService:
+    """company-service's internal lookup, answered from a dict (another team's service)."""
+
+    def __init__(self, token: str) -> None:
+        self.statuses: dict[int, str] = {}
+        self._next_id = 1_000
+        self._lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                match = re.fullmatch(r"/internal/v1/companies/(\d+)", self.path)
+                if self.headers.get("Authorization") != f"Bearer {token}":
+                    self._answer(401, {"code": "UNAUTHORIZED"})
+                elif match is None or int(match[1]) not in fake.statuses:
+                    self._answer(404, {"code": "NOT_FOUND"})
+                else:
+                    company_id = int(match[1])
+                    body = {"id": company_id, "status": fake.statuses[company_id]}
+                    self._answer(200, body)
+
+            def _answer(self, status: int, body: dict[str, Any]) -> None:
+                raw = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
+            def log_message(self, *_: object) -> None:
+                return
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def add(self, status: str = "active") -> int:
+        with self._lock:
+            self._next_id += 1
+            self.statuses[self._next_id] = status
+            return self._next_id
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def random_email(prefix: str = "user") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}@example.com"
+
+
+def bearer(access_token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {access_token}"}
+
+
+@dataclass
+class Account:
+    id: int
+    email: str
+    company_id: int
+    role: str
+    access_token: str
+    refresh_token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return bearer(self.access_token)
+
+
+class Factory:
+    """Small data factory: companies in the fake, users signed up through the API."""
+
+    def __init__(self, client: TestClient, companies: FakeCompanyService) -> None:
+        self.client = client
+        self.companies = companies
+
+    def company(self, status: str = "active") -> int:
+        return self.companies.add(status)
+
+    def signup(self, company_id: int | None = None, **fields: Any) -> dict[str, Any]:
+        body = {
+            "email": random_email(),
+            "password": PASSWORD,
+            "company_id": company_id or self.company(),
+            **fields,
+        }
+        response = self.client.post("/api/v1/users", json=body)
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    def login(self, email: str, password: str = PASSWORD) -> dict[str, Any]:
+        response = self.client.post(
+            "/api/v1/auth/login", json={"email": email, "password": password}
+        )
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def account(self, company_id: int | None = None, **fields: Any) -> Account:
+        user = self.signup(company_id, **fields)
+        tokens = self.login(user["email"])
+        return Account(
+            user["id"],
+            user["email"],
+            user["company_id"],
+            user["role"],
+            tokens["access_token"],
+            tokens["refresh_token"],
+        )
+
+    def team(self) -> tuple[Account, Account]:
+        """A fresh company with its admin and one member."""
+        admin = self.account()
+        member = self.account(admin.company_id)
+        assert (admin.role, member.role) == ("admin", "member")
+        return admin, member
