@@ -20,6 +20,14 @@ INTERNAL_TOKEN = "company-tests-internal-token"
 
 
 @pytest.fixture(scope="session")
+def jwks() -> Iterator[JwksServer]:
+    """This suite's own JWKS server: other suites may rotate the shared one's key."""
+    server = JwksServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
 def company_settings(test_db: DbParams, jwks: JwksServer) -> Settings:
     settings = Settings(
         **test_db.as_settings(),
