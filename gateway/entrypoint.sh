@@ -1,0 +1,54 @@
+#!/bin/sh
+# Gateway image entrypoint: render /etc/nginx/media/nginx.conf.template from the environment
+# (envsubst limited to the template's own placeholders, so nginx's $variables stay), check
+# it, then run nginx in the foreground.
+#   gateway-entrypoint                 render + run
+#   gateway-entrypoint --render FILE   render into FILE and exit (used by tests)
+set -eu
+
+TEMPLATE="${TEMPLATE:-/etc/nginx/media/nginx.conf.template}"
+OUT="${NGINX_CONF:-/tmp/nginx/nginx.conf}"
+
+: "${NGINX_USER_DIRECTIVE:=}"
+: "${WORKER_PROCESSES:=auto}"
+: "${NGINX_PID:=/tmp/nginx/nginx.pid}"
+: "${NGINX_ERROR_LOG:=/dev/stderr}"
+: "${NGINX_ACCESS_LOG:=/dev/stdout}"
+: "${NGINX_TEMP_DIR:=/tmp/nginx}"
+: "${GATEWAY_LISTEN:=8080}"
+: "${INTERNAL_LISTEN:=127.0.0.1:8081}"
+: "${RESOLVER:=127.0.0.11}"
+: "${MAX_UPLOAD_MB:=2048}"
+: "${AUTH_RATE_LIMIT_PER_MIN:=60}"
+: "${AUTH_RATE_LIMIT_BURST:=10}"
+: "${STORAGE_DIR:=/srv/videos}"
+: "${DOCS_HTML:=/etc/nginx/media/docs.html}"
+: "${COMPANY_UPSTREAM:=company-service:8000}"
+: "${USER_UPSTREAM:=user-service:8000}"
+: "${VIDEO_UPSTREAM:=video-service:8000}"
+UPLOAD_BODY_MAX_MB=$((MAX_UPLOAD_MB + 1))
+COMPANY_UPSTREAM_SERVERS="server ${COMPANY_UPSTREAM} max_fails=0;"
+USER_UPSTREAM_SERVERS="server ${USER_UPSTREAM} max_fails=0;"
+VIDEO_UPSTREAM_SERVERS="server ${VIDEO_UPSTREAM} max_fails=0;"
+
+export NGINX_USER_DIRECTIVE WORKER_PROCESSES NGINX_PID NGINX_ERROR_LOG NGINX_ACCESS_LOG \
+    NGINX_TEMP_DIR GATEWAY_LISTEN INTERNAL_LISTEN RESOLVER MAX_UPLOAD_MB UPLOAD_BODY_MAX_MB \
+    AUTH_RATE_LIMIT_PER_MIN AUTH_RATE_LIMIT_BURST STORAGE_DIR DOCS_HTML \
+    COMPANY_UPSTREAM_SERVERS USER_UPSTREAM_SERVERS VIDEO_UPSTREAM_SERVERS
+
+# Only the placeholders the template itself uses.
+VARS="$(grep -o '\${[A-Z][A-Z0-9_]*}' "$TEMPLATE" | sort -u | tr '\n' ' ')"
+
+if [ "${1:-}" = "--render" ]; then
+    envsubst "$VARS" <"$TEMPLATE" >"$2"
+    exit 0
+fi
+
+mkdir -p "$NGINX_TEMP_DIR" "$(dirname "$OUT")"
+envsubst "$VARS" <"$TEMPLATE" >"$OUT"
+if grep -n '\${' "$OUT"; then
+    echo "gateway: unrendered placeholder(s) in $OUT" >&2
+    exit 1
+fi
+nginx -t -q -e /dev/stderr -c "$OUT"
+exec nginx -e /dev/stderr -c "$OUT" -g 'daemon off;'
