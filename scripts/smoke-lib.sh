@@ -8,6 +8,7 @@
 # and exits non-zero, showing the status, headers and body, when the status differs from
 # STATUS, a JSON field differs (-j items.0.id=42) or no response header matches a regex
 # (-h '^content-range: bytes 0-99/'). After a step: $STATUS, $BODY (file), $HEADERS (file).
+# A 429 (the gateway rate-limits login/refresh) is waited out and retried, unless expected.
 #   jget PATH          prints a field of the last JSON body (dotted path, list indexes)
 #   auth TOKEN         prints the Authorization header line for curl -H
 
@@ -114,14 +115,27 @@ step() {
     : >"$HEADERS"
     local -a method_args=(-X "$method")
     [[ "$method" == HEAD ]] && method_args=(--head)
-    local meta rc=0
-    meta="$(curl -sS "${method_args[@]}" -o "$target" -D "$HEADERS" \
-        -H "X-Request-ID: smoke-$STEP_COUNT-$$" \
-        --max-time "${SMOKE_TIMEOUT:-60}" \
-        -w '%{http_code} %{time_total}' "$@" "$url")" || rc=$?
-    if [[ $rc -ne 0 ]]; then
-        die "$name: curl failed (exit $rc) on $method $url"
-    fi
+    local meta rc attempt=0 pause
+    while :; do
+        rc=0
+        meta="$(curl -sS "${method_args[@]}" -o "$target" -D "$HEADERS" \
+            -H "X-Request-ID: smoke-$STEP_COUNT-$$" \
+            --max-time "${SMOKE_TIMEOUT:-60}" \
+            -w '%{http_code} %{time_total}' "$@" "$url")" || rc=$?
+        if [[ $rc -ne 0 ]]; then
+            die "$name: curl failed (exit $rc) on $method $url"
+        fi
+        # The gateway rate-limits login/refresh per client address; wait instead of failing.
+        if [[ "${meta%% *}" != 429 || "$expected" == 429 ]] \
+            || ((attempt >= ${SMOKE_RATE_LIMIT_RETRIES:-30})); then
+            break
+        fi
+        attempt=$((attempt + 1))
+        pause="$(tr -d '\r' <"$HEADERS" | awk -F': ' 'tolower($1) == "retry-after" { print $2 }')"
+        [[ "$pause" =~ ^[0-9]+$ && "$pause" -le 5 && "$pause" -gt 0 ]] || pause=1
+        printf 'wait %s: HTTP 429 (rate limited), retrying in %s s\n' "$name" "$pause" >&2
+        sleep "$pause"
+    done
     STATUS="${meta%% *}"
     local ms
     ms="$(awk -v t="${meta##* }" 'BEGIN { printf "%d", t * 1000 }')"
