@@ -1,0 +1,294 @@
+"""Metadata API: list, get, patch, delete, trash, restore; roles and tenancy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from video_testkit import FakeCompanyService, Tenant, fixture_bytes
+
+Upload = Callable[..., Any]
+
+
+def add_videos(client: TestClient, tenant: Tenant, upload: Upload, count: int) -> list[int]:
+    ids = []
+    for n in range(count):
+        response = upload(client, tenant.admin, fixture_bytes("tiny.mp4"), title=f"Video {n}")
+        assert response.status_code == 201
+        ids.append(response.json()["id"])
+    return ids
+
+
+def test_list_is_newest_first_and_paginated(
+    client: TestClient, tenant: Tenant, upload: Upload
+) -> None:
+    ids = add_videos(client, tenant, upload, 5)
+    page = client.get("/api/v1/videos?limit=2&offset=1", headers=tenant.member).json()
+    assert page["total"] == 5 and page["limit"] == 2 and page["offset"] == 1
+    assert [v["id"] for v in page["items"]] == [ids[3], ids[2]]
+    default = client.get("/api/v1/videos", headers=tenant.member).json()
+    assert default["limit"] == 20 and default["offset"] == 0
+    assert [v["id"] for v in default["items"]] == ids[::-1]
+
+
+@pytest.mark.parametrize(
+    "query", ["limit=0", "limit=101", "limit=x", "offset=-1", "offset=99999999999999999999"]
+)
+def test_list_rejects_bad_pagination(client: TestClient, tenant: Tenant, query: str) -> None:
+    response = client.get(f"/api/v1/videos?{query}", headers=tenant.member)
+    assert response.status_code == 422
+    assert response.json()["code"] == "VALIDATION_ERROR"
+
+
+def test_huge_offset_within_int64_is_an_empty_page(client: TestClient, tenant: Tenant) -> None:
+    response = client.get(f"/api/v1/videos?offset={2**63 - 1}", headers=tenant.member)
+    assert response.status_code == 200
+    assert response.json()["items"] == []
+
+
+def test_get_one(client: TestClient, tenant: Tenant, uploaded: dict[str, Any]) -> None:
+    response = client.get(f"/api/v1/videos/{uploaded['id']}", headers=tenant.member)
+    assert response.status_code == 200
+    assert response.json() == uploaded
+
+
+@pytest.mark.parametrize("video_id", ["0", "-1", str(2**63), "abc", "1e3"])
+def test_odd_ids_are_client_errors(client: TestClient, tenant: Tenant, video_id: str) -> None:
+    for method in ("GET", "PATCH", "DELETE"):
+        response = client.request(method, f"/api/v1/videos/{video_id}", headers=tenant.admin)
+        assert response.status_code in (404, 422), (method, response.text)
+    assert client.get(f"/api/v1/videos/{2**63 - 1}", headers=tenant.admin).status_code == 404
+
+
+def test_patch_changes_only_what_is_sent(
+    client: TestClient, tenant: Tenant, uploaded: dict[str, Any]
+) -> None:
+    url = f"/api/v1/videos/{uploaded['id']}"
+    response = client.patch(url, headers=tenant.admin, json={"description": "New text\nline 2"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["title"] == uploaded["title"]
+    assert body["description"] == "New text\nline 2"
+    assert body["updated_at"] > uploaded["updated_at"]
+    response = client.patch(url, headers=tenant.admin, json={"title": " Renamed "})
+    assert response.json()["title"] == "Renamed"
+    assert response.json()["description"] == "New text\nline 2"
+    cleared = client.patch(url, headers=tenant.admin, json={"description": None}).json()
+    assert cleared["description"] is None
+
+
+def test_patch_with_empty_body_changes_nothing(
+    client: TestClient, tenant: Tenant, uploaded: dict[str, Any]
+) -> None:
+    response = client.patch(f"/api/v1/videos/{uploaded['id']}", headers=tenant.admin, json={})
+    assert response.status_code == 200
+    assert response.json() == uploaded
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"title": None},
+        {"title": ""},
+        {"title": "   "},
+        {"title": "x" * 201},
+        {"title": "x" * 100_000},
+        {"title": 5},
+        {"title": "tab\tin title"},
+        {"title": "bidi \u202etxt"},
+        {"description": "d" * 5001},
+        {"description": "nul \x00 inside"},
+        {"unknown": "field"},
+        [],
+        "just a string",
+    ],
+)
+def test_patch_rejects_bad_input(
+    client: TestClient, tenant: Tenant, uploaded: dict[str, Any], body: Any
+) -> None:
+    response = client.patch(f"/api/v1/videos/{uploaded['id']}", headers=tenant.admin, json=body)
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "VALIDATION_ERROR"
+
+
+def test_patch_rejects_broken_json(
+    client: TestClient, tenant: Tenant, uploaded: dict[str, Any]
+) -> None:
+    response = client.patch(
+        f"/api/v1/videos/{uploaded['id']}",
+        headers={**tenant.admin, "Content-Type": "application/json"},
+        content=b'{"title": "x"',
+    )
+    assert response.status_code == 422
+    for raw in (b'{"title": "lone \\ud800"}', b'{"description": "\\udfff x"}'):
+        response = client.patch(
+            f"/api/v1/videos/{uploaded['id']}",
+            headers={**tenant.admin, "Content-Type": "application/json"},
+            content=raw,
+        )
+        assert response.status_code == 422, raw
+
+
+def test_delete_hides_the_video_and_twice_is_404(
+    client: TestClient, tenant: Tenant, uploaded: dict[str, Any]
+) -> None:
+    url = f"/api/v1/videos/{uploaded['id']}"
+    assert client.delete(url, headers=tenant.admin).status_code == 204
+    assert client.get(url, headers=tenant.member).status_code == 404
+    assert client.get("/api/v1/videos", headers=tenant.member).json()["total"] == 0
+    assert client.get(f"{url}/stream", headers=tenant.member).status_code == 404
+    assert client.patch(url, headers=tenant.admin, json={"title": "x"}).status_code == 404
+    second = client.delete(url, headers=tenant.admin)
+    assert second.status_code == 404 and second.json()["code"] == "NOT_FOUND"
+    storage = client.app.state.runtime.storage  # type: ignore[attr-defined]
+    assert len(list(storage.list_keys("videos/"))) == 1  # the bytes are kept
+
+
+def test_trash_is_for_admins(client: TestClient, tenant: Tenant, uploaded: dict[str, Any]) -> None:
+    client.delete(f"/api/v1/videos/{uploaded['id']}", headers=tenant.admin)
+    trash = client.get("/api/v1/videos?deleted=true", headers=tenant.admin).json()
+    assert [v["id"] for v in trash["items"]] == [uploaded["id"]]
+    assert trash["items"][0]["deleted_at"] is not None
+    response = client.get("/api/v1/videos?deleted=true", headers=tenant.member)
+    assert response.status_code == 403 and response.json()["code"] == "FORBIDDEN"
+    live = client.get("/api/v1/videos?deleted=false", headers=tenant.member).json()
+    assert live["total"] == 0
+
+
+@pytest.mark.parametrize(("plan", "status"), [("paid", 200), ("free", 403)])
+def test_restore_needs_a_paid_plan(
+    make_client: Callable[..., TestClient],
+    new_tenant: Callable[..., Tenant],
+    upload: Upload,
+    plan: str,
+    status: int,
+) -> None:
+    client = make_client()
+    tenant = new_tenant(plan)
+    [video_id] = add_videos(client, tenant, upload, 1)
+    client.delete(f"/api/v1/videos/{video_id}", headers=tenant.admin)
+    response = client.post(f"/api/v1/videos/{video_id}/restore", headers=tenant.admin)
+    assert response.status_code == status, response.text
+    if status == 200:
+        assert response.json()["deleted_at"] is None
+        assert client.get(f"/api/v1/videos/{video_id}", headers=tenant.member).status_code == 200
+    else:
+        assert response.json()["code"] == "PLAN_REQUIRED"
+        assert client.get(f"/api/v1/videos/{video_id}", headers=tenant.member).status_code == 404
+
+
+def test_restore_after_the_paid_plan_expired(
+    client: TestClient,
+    new_tenant: Callable[..., Tenant],
+    upload: Upload,
+    companies: FakeCompanyService,
+) -> None:
+    tenant = new_tenant("paid")
+    [video_id] = add_videos(client, tenant, upload, 1)
+    client.delete(f"/api/v1/videos/{video_id}", headers=tenant.admin)
+    companies.plans[tenant.company_id] = "free"  # company-service: expired → effective free
+    response = client.post(f"/api/v1/videos/{video_id}/restore", headers=tenant.admin)
+    assert response.status_code == 403 and response.json()["code"] == "PLAN_REQUIRED"
+
+
+def test_restore_of_a_live_video_is_409(
+    client: TestClient, new_tenant: Callable[..., Tenant], upload: Upload
+) -> None:
+    tenant = new_tenant("paid")
+    [video_id] = add_videos(client, tenant, upload, 1)
+    response = client.post(f"/api/v1/videos/{video_id}/restore", headers=tenant.admin)
+    assert response.status_code == 409 and response.json()["code"] == "CONFLICT"
+
+
+def test_restore_when_company_service_fails_is_503(
+    make_client: Callable[..., TestClient],
+    new_tenant: Callable[..., Tenant],
+    upload: Upload,
+    companies: FakeCompanyService,
+) -> None:
+    client = make_client()
+    tenant = new_tenant("paid")
+    [video_id] = add_videos(client, tenant, upload, 1)
+    client.delete(f"/api/v1/videos/{video_id}", headers=tenant.admin)
+    companies.failing = True
+    try:
+        response = client.post(f"/api/v1/videos/{video_id}/restore", headers=tenant.admin)
+    finally:
+        companies.failing = False
+    assert response.status_code == 503 and response.json()["code"] == "SERVICE_UNAVAILABLE"
+    down = make_client(company_service_url="http://127.0.0.1:9")  # nothing listens there
+    response = down.post(f"/api/v1/videos/{video_id}/restore", headers=tenant.admin)
+    assert response.status_code == 503 and response.json()["code"] == "SERVICE_UNAVAILABLE"
+    assert client.get(f"/api/v1/videos/{video_id}", headers=tenant.admin).status_code == 404
+
+
+def test_members_cannot_change_anything(
+    client: TestClient, tenant: Tenant, uploaded: dict[str, Any]
+) -> None:
+    url = f"/api/v1/videos/{uploaded['id']}"
+    for method, path, body in [
+        ("PATCH", url, {"title": "x"}),
+        ("DELETE", url, None),
+        ("POST", f"{url}/restore", None),
+    ]:
+        response = client.request(method, path, headers=tenant.member, json=body)
+        assert response.status_code == 403, (method, path)
+        assert response.json()["code"] == "FORBIDDEN"
+
+
+def test_another_company_sees_404_for_every_verb(
+    client: TestClient,
+    tenant: Tenant,
+    new_tenant: Callable[..., Tenant],
+    uploaded: dict[str, Any],
+) -> None:
+    other = new_tenant("paid")
+    url = f"/api/v1/videos/{uploaded['id']}"
+    calls = [
+        ("GET", url, None),
+        ("PATCH", url, {"title": "mine now"}),
+        ("DELETE", url, None),
+        ("POST", f"{url}/restore", None),
+        ("GET", f"{url}/stream", None),
+        ("HEAD", f"{url}/stream", None),
+        ("POST", f"{url}/playback", None),
+    ]
+    for method, path, body in calls:
+        response = client.request(method, path, headers=other.admin, json=body)
+        assert response.status_code == 404, (method, path, response.status_code)
+        if method != "HEAD":
+            assert response.json()["code"] == "NOT_FOUND"
+    assert client.get("/api/v1/videos", headers=other.admin).json()["total"] == 0
+    assert client.get(url, headers=tenant.member).json()["title"] == uploaded["title"]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer not-a-jwt"},
+        {"Authorization": "Basic abc"},
+        {"Authorization": "Bearer "},
+    ],
+)
+def test_bad_credentials_are_401(client: TestClient, headers: dict[str, str]) -> None:
+    response = client.get("/api/v1/videos", headers=headers)
+    assert response.status_code == 401
+    assert response.json()["code"] == "UNAUTHORIZED"
+    assert "X-Request-ID" in response.headers
+
+
+def test_expired_access_token_is_401(client: TestClient, jwks: Any) -> None:
+    token = jwks.mint(1, 1, "admin", ttl=-10)
+    response = client.get("/api/v1/videos", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+
+
+def test_openapi_and_health(client: TestClient) -> None:
+    spec = client.get("/openapi/video.json").json()
+    assert "/api/v1/videos/{video_id}/stream" in spec["paths"]
+    assert client.get("/docs/video").status_code == 200
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").status_code == 200
