@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg2  # type: ignore[import-untyped]
+import psycopg2
 
 from benchmarks.api import Tenant, new_tenant
 from benchmarks.report import median, say, table
