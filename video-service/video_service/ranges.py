@@ -44,12 +44,12 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
             raise _unsatisfiable(size)
         return ByteRange(max(0, size - suffix), size - 1)
     start = int(first)
-    end = int(last) if last else size - 1
-    if end < start:
+    if last and int(last) < start:
         return None
     if start >= size:
         raise _unsatisfiable(size)
-    return ByteRange(start, min(end, size - 1))
+    end = min(int(last), size - 1) if last else size - 1
+    return ByteRange(start, end)
 
 
 def _unsatisfiable(size: int) -> RangeNotSatisfiable:
