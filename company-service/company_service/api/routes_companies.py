@@ -36,7 +36,9 @@ def create_company(body: CompanyCreate, session: SessionDep) -> CompanyRead:
     return CompanyRead.of(service.create_company(session, body.name, now), now)
 
 
-@router.get("/{company_id}", response_model=CompanyRead, responses=error_responses(401, 404, 422))
+@router.get(
+    "/{company_id}", response_model=CompanyRead, responses=error_responses(401, 404, 422, 503)
+)
 def read_company(company_id: MemberCompanyId, session: SessionDep) -> CompanyRead:
     """Your company, with its effective plan as of now (members)."""
     return CompanyRead.of(service.get_active_company(session, company_id), utcnow())
@@ -45,7 +47,7 @@ def read_company(company_id: MemberCompanyId, session: SessionDep) -> CompanyRea
 @router.patch(
     "/{company_id}",
     response_model=CompanyRead,
-    responses=error_responses(401, 403, 404, 409, 422),
+    responses=error_responses(401, 403, 404, 409, 422, 503),
 )
 def rename_company(
     company_id: AdminCompanyId, body: CompanyUpdate, session: SessionDep
@@ -59,7 +61,7 @@ def rename_company(
 @router.put(
     "/{company_id}/plan",
     response_model=CompanyRead,
-    responses=error_responses(401, 403, 404, 422),
+    responses=error_responses(401, 403, 404, 422, 503),
 )
 def change_plan(
     company_id: AdminCompanyId,
@@ -81,7 +83,7 @@ def change_plan(
     "/{company_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=error_responses(401, 403, 404, 422),
+    responses=error_responses(401, 403, 404, 422, 503),
 )
 def deactivate_company(company_id: AdminCompanyId, session: SessionDep) -> Response:
     """Deactivate your company: its users can no longer log in; it then reads as 404."""
@@ -93,7 +95,7 @@ def deactivate_company(company_id: AdminCompanyId, session: SessionDep) -> Respo
 @router.get(
     "/{company_id}/plan-history",
     response_model=PlanChangePage,
-    responses=error_responses(401, 403, 404, 422),
+    responses=error_responses(401, 403, 404, 422, 503),
 )
 def plan_history(
     company_id: AdminCompanyId,
