@@ -95,13 +95,15 @@ class FakeCompanyService(_FakeServer):
 class FakePointsService(_FakeServer):
     """POST /internal/v1/users/{id}/points like user-service: 201 first, 200 for a replay.
 
-    `script` holds statuses to answer first (409, 500, 404 …); `refuse` drops connections.
+    `script_for[key]` (or `script`, for any key) holds statuses to answer first (409, 500,
+    404 …); `refuse` drops connections.
     """
 
     def __init__(self, token: str) -> None:
         super().__init__()
         self.token = token
         self.script: deque[int] = deque()
+        self.script_for: dict[str, deque[int]] = {}
         self.refuse = False
         self.calls: list[tuple[str, int, dict[str, Any]]] = []
         self.credited: Counter[str] = Counter()
@@ -120,7 +122,8 @@ class FakePointsService(_FakeServer):
         user_id = int(request.path.split("/")[-2])
         with self.lock:
             self.calls.append((key, user_id, body))
-            status = self.script.popleft() if self.script else None
+            scripted = self.script_for.get(key) or self.script
+            status = scripted.popleft() if scripted else None
             if status is None:
                 status = 200 if self.credited[key] else 201
                 self.credited[key] += 1
