@@ -185,6 +185,14 @@ def run_stream(stack: StackInfo, size_mb: int, runs: int, rps_requests: int) -> 
         Target("range", gateway_stream, (*auth, "Range: bytes=0-1023")),
         clients, rps_requests, "206",
     )  # fmt: skip
+    direct_rps = requests_per_second(
+        Target(
+            "range-direct",
+            f"{stack.video_service_url}/api/v1/videos/{video_id}/stream",
+            (*auth, "Range: bytes=0-1023"),
+        ),
+        clients, rps_requests, "206",
+    )  # fmt: skip
     health_rps = requests_per_second(
         Target("healthz", f"{stack.video_service_url}/healthz"), clients, rps_requests * 2, "200"
     )
@@ -192,6 +200,7 @@ def run_stream(stack: StackInfo, size_mb: int, runs: int, rps_requests: int) -> 
         ["small requests (4 keep-alive curl clients)", "requests/s"],
         [
             ["gateway: authenticated Range bytes=0-1023 (206)", f"{range_rps:,.0f}"],
+            ["video-service direct: same Range, app sends the bytes", f"{direct_rps:,.0f}"],
             ["video-service direct: GET /healthz", f"{health_rps:,.0f}"],
         ],
     )
