@@ -182,4 +182,3 @@ def test_last_admin_with_colleagues_cannot_be_deleted(make: Factory, client: Tes
     assert client.delete(f"/api/v1/users/{member.id}", headers=member.headers).status_code == 204
     # Alone in the company now: the admin may leave.
     assert client.delete(f"/api/v1/users/{admin.id}", headers=admin.headers).status_code == 204
-

@@ -1,10 +1,13 @@
 """The point ledger: credits (internal, idempotent) and a user's history.
 
-`credit_points` runs in its own short transaction, not the request's: it locks the user's
-row with `FOR UPDATE NOWAIT` so a busy row answers 409 LOCK_CONFLICT at once instead of
-queueing connections, and it commits before answering so a 201 always means credited.
-The balance and the ledger change in that one transaction: the balance always equals
-the sum of the ledger.
+`credit_points` is one short transaction of its own, not the request's. It is sent to
+PostgreSQL as a single query string on an autocommit connection, which PostgreSQL runs as
+one implicit transaction: `SET LOCAL lock_timeout`, then one statement that takes the
+user's row with `FOR UPDATE NOWAIT`, looks the idempotency key up, inserts the ledger row
+and moves the balance. The row lock is therefore held only while PostgreSQL executes that
+statement, never across a client round trip, which keeps a hot user's credits fast; a busy
+row answers 409 LOCK_CONFLICT at once instead of queueing connections. The balance and
+the ledger change together, so the balance always equals the sum of the ledger.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from psycopg2.errors import LockNotAvailable
-from sqlalchemy import Connection, Engine, func, select, text
+from sqlalchemy import Connection, Engine, Row, func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -39,24 +42,40 @@ class Credit:
     created: bool  # False: a replay of an earlier credit with the same key
 
 
-_LOCK_USER = text(
-    "SELECT points FROM identity.users WHERE id = :user_id AND deleted_at IS NULL FOR UPDATE NOWAIT"
+# Answers one row per outcome: `credited` (the new ledger row), `replayed` (the key's
+# earlier row) and/or `missing` (no such live user). No row at all: the key was inserted
+# by a concurrent credit after this statement's snapshot (ON CONFLICT DO NOTHING).
+_CREDIT = text(
+    """
+SET LOCAL lock_timeout = :lock_timeout;
+WITH target AS (
+    SELECT id, points FROM identity.users
+    WHERE id = :user_id AND deleted_at IS NULL
+    FOR UPDATE NOWAIT
+), previous AS (
+    SELECT user_id, amount, balance_after, created_at FROM identity.point_ledger
+    WHERE idempotency_key = :key
+), entry AS (
+    INSERT INTO identity.point_ledger
+        (user_id, amount, reason, reference, idempotency_key, balance_after)
+    SELECT id, :amount, :reason, :reference, :key, points + :amount FROM target
+    WHERE NOT EXISTS (SELECT FROM previous)
+    ON CONFLICT (idempotency_key) DO NOTHING
+    RETURNING user_id, amount, balance_after, created_at
+), balance AS (
+    UPDATE identity.users SET points = entry.balance_after
+    FROM entry WHERE users.id = entry.user_id
+)
+SELECT 'credited' AS outcome, * FROM entry
+UNION ALL
+SELECT 'replayed', * FROM previous
+UNION ALL
+SELECT 'missing', NULL, NULL, NULL, NULL WHERE NOT EXISTS (SELECT FROM target)
+"""
 )
 _FIND_CREDIT = text(
     "SELECT user_id, amount, balance_after, created_at FROM identity.point_ledger "
     "WHERE idempotency_key = :key"
-)
-# The ledger row and the balance in one statement; nothing happens when the key already
-# exists (a concurrent credit of another user with the same key won the race).
-_CREDIT = text(
-    "WITH entry AS ("
-    " INSERT INTO identity.point_ledger"
-    " (user_id, amount, reason, reference, idempotency_key, balance_after)"
-    " VALUES (:user_id, :amount, :reason, :reference, :key, :balance)"
-    " ON CONFLICT (idempotency_key) DO NOTHING"
-    " RETURNING created_at)"
-    " UPDATE identity.users SET points = :balance FROM entry WHERE id = :user_id"
-    " RETURNING entry.created_at"
 )
 
 
@@ -64,45 +83,41 @@ def credit_points(
     engine: Engine, user_id: int, key: str, credit: PointCreditRequest, lock_timeout_ms: int
 ) -> Credit:
     """Credit `credit.amount` once per idempotency key; a replay returns the first result."""
+    params = {
+        "lock_timeout": f"{lock_timeout_ms}ms",
+        "user_id": user_id,
+        "key": key,
+        "amount": credit.amount,
+        "reason": credit.reason,
+        "reference": credit.reference,
+    }
     try:
-        with engine.begin() as conn:
-            conn.execute(text(f"SET LOCAL lock_timeout = '{int(lock_timeout_ms)}ms'"))
-            balance = conn.execute(_LOCK_USER, {"user_id": user_id}).scalar()
-            if balance is None:
-                raise NotFound("User not found")
-            previous = _replay(conn, user_id, key, credit.amount)
-            if previous is not None:
-                return previous
-            new_balance = balance + credit.amount
-            created_at = conn.execute(
-                _CREDIT,
-                {
-                    "user_id": user_id,
-                    "amount": credit.amount,
-                    "reason": credit.reason,
-                    "reference": credit.reference,
-                    "key": key,
-                    "balance": new_balance,
-                },
-            ).scalar()
-            if created_at is not None:
-                return Credit(user_id, credit.amount, new_balance, key, created_at, created=True)
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            outcomes = {row.outcome: row for row in conn.execute(_CREDIT, params)}
     except OperationalError as exc:
         if isinstance(exc.orig, LockNotAvailable):
             raise LockConflict() from exc
         raise
-    # Lost the race for the key to a credit that committed after our lookup.
+    if "missing" in outcomes:
+        raise NotFound("User not found")
+    if "credited" in outcomes:
+        row = outcomes["credited"]
+        return Credit(user_id, credit.amount, row.balance_after, key, row.created_at, True)
+    if "replayed" in outcomes:
+        return _replay(outcomes["replayed"], user_id, key, credit.amount)
+    # Lost the race for the key to a credit that committed after our snapshot.
     with engine.connect() as conn:
-        previous = _replay(conn, user_id, key, credit.amount)
-    if previous is None:  # pragma: no cover - the conflicting row is committed by now
-        raise LockConflict()
-    return previous
+        return _find_replay(conn, user_id, key, credit.amount)
 
 
-def _replay(conn: Connection, user_id: int, key: str, amount: int) -> Credit | None:
+def _find_replay(conn: Connection, user_id: int, key: str, amount: int) -> Credit:
     row = conn.execute(_FIND_CREDIT, {"key": key}).first()
-    if row is None:
-        return None
+    if row is None:  # pragma: no cover - the conflicting row is committed by now
+        raise LockConflict()
+    return _replay(row, user_id, key, amount)
+
+
+def _replay(row: Row[tuple[object, ...]], user_id: int, key: str, amount: int) -> Credit:
     if row.user_id != user_id or row.amount != amount:
         raise ValidationFailed("This Idempotency-Key was already used for another user or amount")
     return Credit(user_id, amount, row.balance_after, key, row.created_at, created=False)

@@ -1,0 +1,238 @@
+"""The internal point endpoint (idempotent credits, row lock) and the caller's history."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+import requests
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+from user_factories import INTERNAL_TOKEN, Factory
+
+SERVICE = {"Authorization": f"Bearer {INTERNAL_TOKEN}"}
+
+
+def credit_url(user_id: int | str) -> str:
+    return f"/internal/v1/users/{user_id}/points"
+
+
+def credit(
+    client: TestClient, user_id: int, amount: int = 10, key: str | None = None, **body: Any
+) -> Any:
+    return client.post(
+        credit_url(user_id),
+        json={"amount": amount, "reason": "video_view", "reference": "video:1", **body},
+        headers={**SERVICE, "Idempotency-Key": key or uuid.uuid4().hex},
+    )
+
+
+def ledger_sum(engine: Engine, user_id: int) -> tuple[int, int, int]:
+    """(balance, sum of the ledger, number of ledger rows)"""
+    with engine.connect() as conn:
+        row = conn.execute(
+            text(
+                "SELECT u.points, coalesce(sum(l.amount), 0), count(l.id) FROM identity.users u"
+                " LEFT JOIN identity.point_ledger l ON l.user_id = u.id"
+                " WHERE u.id = :id GROUP BY u.points"
+            ),
+            {"id": user_id},
+        ).one()
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+def test_credit_then_replay(make: Factory, client: TestClient, engine: Engine) -> None:
+    user = make.signup()
+    first = credit(client, user["id"], 25, key="view:abc")
+    assert first.status_code == 201
+    body = first.json()
+    assert body["user_id"] == user["id"] and body["amount"] == 25 and body["balance"] == 25
+    assert body["idempotency_key"] == "view:abc" and body["created_at"]
+    replay = credit(client, user["id"], 25, key="view:abc", reason="another reason")
+    assert replay.status_code == 200 and replay.json() == body
+    assert credit(client, user["id"], 5).json()["balance"] == 30
+    assert ledger_sum(engine, user["id"]) == (30, 30, 2)
+
+
+def test_same_key_for_another_amount_or_user_is_422(make: Factory, client: TestClient) -> None:
+    user, other = make.signup(), make.signup()
+    assert credit(client, user["id"], 10, key="k-422").status_code == 201
+    for user_id, amount in ((user["id"], 11), (other["id"], 10)):
+        response = credit(client, user_id, amount, key="k-422")
+        assert response.status_code == 422
+        assert response.json()["code"] == "VALIDATION_ERROR"
+        assert "Idempotency-Key" in response.json()["message"]
+
+
+def test_unknown_or_deleted_user_is_404(make: Factory, client: TestClient) -> None:
+    assert credit(client, 987_654_321).status_code == 404
+    account = make.account()
+    client.delete(f"/api/v1/users/{account.id}", headers=account.headers)
+    response = credit(client, account.id)
+    assert response.status_code == 404 and response.json()["code"] == "NOT_FOUND"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"amount": 0, "reason": "r"},
+        {"amount": -5, "reason": "r"},
+        {"amount": 1_000_001, "reason": "r"},
+        {"amount": 2**70, "reason": "r"},
+        {"amount": "10", "reason": "r"},
+        {"amount": 1.5, "reason": "r"},
+        {"amount": 10},
+        {"amount": 10, "reason": ""},
+        {"amount": 10, "reason": "x" * 101},
+        {"amount": 10, "reason": "r", "reference": "x" * 201},
+        {"amount": 10, "reason": "nul\x00"},
+        {"amount": 10, "reason": "r", "extra": 1},
+    ],
+)
+def test_bad_bodies_are_422(make: Factory, client: TestClient, body: dict[str, Any]) -> None:
+    user = make.signup()
+    response = client.post(
+        credit_url(user["id"]), json=body, headers={**SERVICE, "Idempotency-Key": "k"}
+    )
+    assert response.status_code == 422 and response.json()["code"] == "VALIDATION_ERROR"
+
+
+def test_idempotency_key_is_required_and_bounded(make: Factory, client: TestClient) -> None:
+    user = make.signup()
+    body = {"amount": 1, "reason": "r"}
+    url = credit_url(user["id"])
+    assert client.post(url, json=body, headers=SERVICE).status_code == 422
+    for key in ("", "x" * 201, "tab\tkey"):
+        headers = {**SERVICE, "Idempotency-Key": key}
+        assert client.post(url, json=body, headers=headers).status_code == 422, key
+    for user_id in ("0", str(2**63), "abc"):
+        headers = {**SERVICE, "Idempotency-Key": "k"}
+        assert client.post(credit_url(user_id), json=body, headers=headers).status_code == 422
+
+
+def test_service_token_is_required(make: Factory, client: TestClient) -> None:
+    account = make.account()
+    body = {"amount": 1, "reason": "r"}
+    for headers in ({}, {"Authorization": "Bearer wrong"}, account.headers):
+        response = client.post(
+            credit_url(account.id), json=body, headers={**headers, "Idempotency-Key": "k"}
+        )
+        assert response.status_code == 401 and response.json()["code"] == "UNAUTHORIZED"
+
+
+def test_busy_row_is_409_lock_conflict(make: Factory, client: TestClient, engine: Engine) -> None:
+    user = make.signup()
+    with engine.connect() as conn, conn.begin():
+        conn.execute(
+            text("SELECT 1 FROM identity.users WHERE id = :id FOR UPDATE"), {"id": user["id"]}
+        )
+        started = time.monotonic()
+        response = credit(client, user["id"])
+        assert time.monotonic() - started < 2
+    assert response.status_code == 409
+    assert response.json()["code"] == "LOCK_CONFLICT"
+    assert response.headers["Retry-After"] == "1"
+    assert ledger_sum(engine, user["id"]) == (0, 0, 0)
+
+
+@pytest.fixture
+def row_lock_pulses(engine: Engine) -> Iterator[Any]:
+    """Holds the user's row lock from a separate connection in short pulses, so concurrent
+    callers surely meet LOCK_CONFLICT even on a machine fast enough to avoid it."""
+    stop = threading.Event()
+
+    def start(user_id: int) -> None:
+        def pulse() -> None:
+            while not stop.is_set():
+                with engine.connect() as conn, conn.begin():
+                    conn.execute(
+                        text("SELECT 1 FROM identity.users WHERE id = :id FOR UPDATE"),
+                        {"id": user_id},
+                    )
+                    time.sleep(0.02)
+                time.sleep(0.02)
+
+        threading.Thread(target=pulse, daemon=True).start()
+
+    yield start
+    stop.set()
+
+
+def test_concurrent_distinct_keys_all_credit_once(
+    make: Factory, live_url: str, engine: Engine, row_lock_pulses: Any
+) -> None:
+    user = make.signup()
+    url = f"{live_url}{credit_url(user['id'])}"
+    conflicts = 0
+    count_lock = threading.Lock()
+    row_lock_pulses(user["id"])
+
+    def deliver(n: int) -> int:
+        nonlocal conflicts
+        with requests.Session() as http:
+            for _ in range(500):
+                response = http.post(
+                    url,
+                    json={"amount": n % 7 + 1, "reason": "video_view", "reference": f"video:{n}"},
+                    headers={**SERVICE, "Idempotency-Key": f"race-{user['id']}-{n}"},
+                    timeout=30,
+                )
+                if response.status_code != 409:
+                    return response.status_code
+                with count_lock:
+                    conflicts += 1
+                time.sleep(0.002)
+        return 409
+
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        statuses = list(pool.map(deliver, range(160)))
+    assert statuses == [201] * 160
+    assert conflicts > 0
+    expected = sum(n % 7 + 1 for n in range(160))
+    assert ledger_sum(engine, user["id"]) == (expected, expected, 160)
+
+
+def test_same_key_from_many_threads_credits_once(
+    make: Factory, live_url: str, engine: Engine
+) -> None:
+    user = make.signup()
+    url = f"{live_url}{credit_url(user['id'])}"
+    headers = {**SERVICE, "Idempotency-Key": f"once-{uuid.uuid4().hex}"}
+    barrier = threading.Barrier(50)
+
+    def deliver(_: int) -> requests.Response:
+        barrier.wait()
+        while True:
+            response = requests.post(
+                url, json={"amount": 10, "reason": "video_view"}, headers=headers, timeout=30
+            )
+            if response.status_code != 409:
+                return response
+            time.sleep(0.005)
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        responses = list(pool.map(deliver, range(50)))
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [200] * 49 + [201]
+    assert {r.json()["balance"] for r in responses} == {10}
+    assert ledger_sum(engine, user["id"]) == (10, 10, 1)
+
+
+def test_my_points_history(make: Factory, client: TestClient) -> None:
+    account = make.account()
+    for amount in (1, 2, 3):
+        credit(client, account.id, amount, reference=f"video:{amount}")
+    page = client.get("/api/v1/users/me/points", headers=account.headers).json()
+    assert page["balance"] == 6 and page["total"] == 3
+    assert [item["amount"] for item in page["items"]] == [3, 2, 1]
+    assert set(page["items"][0]) == {"amount", "reason", "reference", "created_at"}
+    assert page["items"][0]["reference"] == "video:3"
+    paged = client.get("/api/v1/users/me/points?limit=1&offset=2", headers=account.headers).json()
+    assert [item["amount"] for item in paged["items"]] == [1] and paged["limit"] == 1
+    assert client.get("/api/v1/users/me", headers=account.headers).json()["points"] == 6
+    assert client.get("/api/v1/users/me/points").status_code == 401
