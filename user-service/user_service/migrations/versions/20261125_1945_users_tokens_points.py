@@ -6,6 +6,7 @@ Create Date: 2026-11-25 19:45:00
 """
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -18,7 +19,7 @@ depends_on: str | Sequence[str] | None = None
 SCHEMA = "identity"
 
 
-def _timestamp(name: str, *, nullable: bool = False, default: bool = False) -> sa.Column:
+def _timestamp(name: str, *, nullable: bool = False, default: bool = False) -> sa.Column[datetime]:
     return sa.Column(
         name,
         sa.DateTime(timezone=True),
