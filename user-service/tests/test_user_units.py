@@ -1,0 +1,132 @@
+"""Unit tests of rules without HTTP: fields, passwords, token keys, settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import bcrypt
+import pytest
+from pydantic import ValidationError
+
+from user_service.fields import check_new_password, normalize_email
+from user_service.passwords import PasswordHasher
+from user_service.settings import Settings
+from user_service.tokens import SigningKey, jwk_thumbprint
+
+
+def test_rfc7638_example_thumbprint() -> None:
+    # The worked example of RFC 7638, section 3.1.
+    jwk = {
+        "kty": "RSA",
+        "n": (
+            "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6"
+            "tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5"
+            "v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbIS"
+            "D08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kE"
+            "gU8awapJzKnqDKgw"
+        ),
+        "e": "AQAB",
+        "alg": "RS256",
+        "kid": "2011-04-29",
+    }
+    assert jwk_thumbprint(jwk) == "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("  Ada@Example.COM ", "ada@example.com"),
+        ("first.last+tag@sub.example.co.uk", "first.last+tag@sub.example.co.uk"),
+    ],
+)
+def test_emails_are_normalised(raw: str, expected: str) -> None:
+    assert normalize_email(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "plain",
+        "@example.com",
+        "a@",
+        "a@b",
+        "a..b@example.com",
+        ".a@example.com",
+        "a@-example.com",
+        "a@example.c0m",
+        "a@exa_mple.com",
+        "ü@example.com",
+        f"{'a' * 65}@example.com",
+        f"a@{'b' * 250}.com",
+        "a b@example.com",
+    ],
+)
+def test_bad_emails_are_refused(raw: str) -> None:
+    with pytest.raises(ValueError, match="valid email"):
+        normalize_email(raw)
+
+
+def test_new_password_rules() -> None:
+    assert check_new_password("12345678") == "12345678"
+    assert check_new_password("e\u0301" * 8) == "\u00e9" * 8  # NFC first
+    with pytest.raises(ValueError, match="at least 8"):
+        check_new_password("1234567")
+    with pytest.raises(ValueError, match="72 bytes"):
+        check_new_password("€" * 25)  # 75 bytes
+    with pytest.raises(ValueError, match="control"):
+        check_new_password("tab\there!")
+
+
+def test_unknown_users_still_cost_a_bcrypt_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    hasher = PasswordHasher(rounds=4)
+    stored = hasher.hash("right password")
+    calls: list[bytes] = []
+    real_check = bcrypt.checkpw
+
+    def counting_check(password: bytes, hashed: bytes) -> bool:
+        calls.append(hashed)
+        return real_check(password, hashed)
+
+    monkeypatch.setattr(bcrypt, "checkpw", counting_check)
+    assert hasher.verify("right password", stored)
+    assert not hasher.verify("wrong password", stored)
+    assert not hasher.verify("right password", None)
+    assert not hasher.verify("x" * 100, stored)
+    assert len(calls) == 4
+
+
+def test_signing_key_must_be_rsa(private_key_pem: str) -> None:
+    assert len(SigningKey(private_key_pem).kid) == 43
+    with pytest.raises(ValueError):
+        SigningKey("not a pem")
+
+
+def test_settings_read_secrets_from_files(
+    tmp_path: Path, private_key_pem: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key_file = tmp_path / "jwt_private_key"
+    key_file.write_text(private_key_pem + "\n")
+    monkeypatch.setenv("JWT_PRIVATE_KEY_FILE", str(key_file))
+    monkeypatch.setenv("INTERNAL_TOKEN", "t0ken")
+    settings = Settings()  # type: ignore[call-arg]
+    assert settings.jwt_private_key.get_secret_value() == private_key_pem.rstrip("\n")
+    assert settings.db_user == "identity_svc" and settings.service_name == "user-service"
+    assert (settings.points_lock_timeout_ms, settings.bcrypt_rounds) == (50, 12)
+    assert settings.access_token_ttl_seconds == 900 and settings.refresh_token_ttl_days == 30
+    assert settings.company_service_url == "http://company-service:8000"
+
+
+def test_settings_accept_a_one_line_pem(private_key_pem: str) -> None:
+    one_line = private_key_pem.strip().replace("\n", "\\n")
+    settings = Settings(internal_token="t", jwt_private_key=one_line)
+    assert SigningKey(settings.jwt_private_key.get_secret_value()).kid
+
+
+def test_settings_refuse_missing_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("INTERNAL_TOKEN", "JWT_PRIVATE_KEY", "JWT_PRIVATE_KEY_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ValidationError):
+        Settings()  # type: ignore[call-arg]
+    with pytest.raises(ValidationError):
+        Settings(internal_token=" ", jwt_private_key="x")
