@@ -37,6 +37,11 @@ def main(argv: list[str] | None = None) -> int:
         f"{platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
         f"gateway {stack.gateway_url}"
     )
+    say(
+        "load average before the run: "
+        + " / ".join(f"{load:.2f}" for load in os.getloadavg())
+        + " (1/5/15 min; other processes on this machine skew every figure)"
+    )
     say()
     if args.what in ("stream", "all"):
         run_stream(stack, args.size_mb, args.runs, args.rps_requests)
