@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import StreamingResponse
@@ -47,16 +47,26 @@ def _count_view(session: Session, runtime: Runtime, viewer: Viewer, video: Video
         runtime.dispatcher.wake_after_commit(session)
 
 
-@router.api_route(
+STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The whole file", "content": {"video/mp4": {}}},
+    206: {"description": "The requested range", "content": {"video/mp4": {}}},
+    **error_responses(401, 404, 416, 422, 503),
+}
+
+
+@router.get(
     "/{video_id}/stream",
-    methods=["GET", "HEAD"],
     response_class=Response,
-    responses={
-        200: {"description": "The whole file", "content": {"video/mp4": {}}},
-        206: {"description": "The requested range", "content": {"video/mp4": {}}},
-        **error_responses(401, 404, 416, 422, 503),
-    },
+    responses=STREAM_RESPONSES,
     description=STREAM_DOC,
+    operation_id="stream_video",
+)
+@router.head(
+    "/{video_id}/stream",
+    response_class=Response,
+    responses=STREAM_RESPONSES,
+    description=STREAM_DOC,
+    operation_id="stream_video_head",
 )
 def stream_video(
     request: Request,
