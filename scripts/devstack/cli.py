@@ -23,7 +23,14 @@ from devstack.config import (
     default_stack_dir,
     service,
 )
-from devstack.processes import Proc, http_status, kill, stop_all, wait_ready
+from devstack.processes import (
+    Proc,
+    ensure_port_free,
+    http_status,
+    kill,
+    stop_all,
+    wait_ready,
+)
 from devstack.secretstore import ensure_secrets, secret_paths
 from devstack.ui import StackError, elapsed, say, step, warn
 
@@ -86,8 +93,10 @@ def save_state(cfg: StackConfig, cluster: postgres.Cluster) -> None:
                 "package": spec.package,
                 "role": spec.role,
                 "schema": spec.schema,
-                "ports": [spec.port(i) for i in range(1, cfg.replicas + 1)],
-                "urls": [f"http://127.0.0.1:{spec.port(i)}" for i in range(1, cfg.replicas + 1)],
+                "ports": [cfg.port(spec, i) for i in range(1, cfg.replicas + 1)],
+                "urls": [
+                    f"http://127.0.0.1:{cfg.port(spec, i)}" for i in range(1, cfg.replicas + 1)
+                ],
             }
             for spec in SERVICES
         },
@@ -113,7 +122,7 @@ def readiness_checks(
     for spec in specs:
         for i in range(1, cfg.replicas + 1):
             proc = services.replica_proc(cfg, spec, i)
-            checks[proc.name] = (f"http://127.0.0.1:{spec.port(i)}/readyz", proc)
+            checks[proc.name] = (f"http://127.0.0.1:{cfg.port(spec, i)}/readyz", proc)
     if gateway:
         checks["gateway"] = (f"{cfg.gateway_url}/healthz", nginx.proc(cfg))
     return checks
@@ -135,6 +144,7 @@ def start_services(cfg: StackConfig, specs: list[ServiceSpec]) -> tuple[int, int
                     kept += 1
                     continue
                 stop_all([proc])
+            ensure_port_free(cfg.port(spec, i), proc.name)
             services.start_replica(cfg, spec, i, secrets)
             started += 1
     return started, kept
@@ -181,6 +191,8 @@ def cmd_up(_: argparse.Namespace) -> int:
         if nginx.proc(cfg).alive():
             nginx.reload(cfg)
         else:
+            ensure_port_free(cfg.gateway_port, "the gateway")
+            ensure_port_free(cfg.internal_port, "the gateway's internal listener")
             nginx.start(nginx_bin, cfg)
     with step("waiting for /readyz of every replica and the gateway"):
         wait_ready(readiness_checks(cfg, specs, gateway=True), READY_TIMEOUT, {})
@@ -268,6 +280,8 @@ def cmd_start(args: argparse.Namespace) -> int:
         binary = nginx.ensure_nginx(cfg)
         nginx.write_config(cfg)
         nginx.check_config(binary, cfg)
+        ensure_port_free(cfg.gateway_port, "the gateway")
+        ensure_port_free(cfg.internal_port, "the gateway's internal listener")
         nginx.start(binary, cfg)
         wait_ready(readiness_checks(cfg, [], gateway=True), READY_TIMEOUT, {})
         say("gateway started")
@@ -287,7 +301,7 @@ def cmd_status(_: argparse.Namespace) -> int:
     rows.append(("postgres", str(pg_pid or "-"), str(cfg.pg_port), yes(pg_pid is not None), "-"))
     for spec in SERVICES:
         for proc in all_replica_procs(cfg, spec):
-            port = spec.port(int(proc.name.rsplit("-", 1)[1]))
+            port = cfg.port(spec, int(proc.name.rsplit("-", 1)[1]))
             alive = proc.alive()
             ready = http_status(f"http://127.0.0.1:{port}/readyz", 1.0) == 200 if alive else False
             rows.append((proc.name, str(proc.pid() or "-"), str(port), yes(alive), yes(ready)))

@@ -103,8 +103,14 @@ class StackConfig:
     points_per_view: int = 10
     auth_rate_limit_per_min: int = 60
     auth_rate_limit_burst: int = 10
+    # added to every service port (8100+i etc.), so a second stack (the tests') can run
+    # next to the default one
+    port_offset: int = 0
     # variables passed through to the services (set in the caller's environment at `up`)
     passthrough: dict[str, str] = field(default_factory=dict)
+
+    def port(self, spec: ServiceSpec, replica: int) -> int:
+        return self.port_offset + spec.port(replica)
 
     # ---- derived paths
     @property
@@ -174,6 +180,7 @@ class StackConfig:
             points_per_view=_int_env("POINTS_PER_VIEW", 10, 0),
             auth_rate_limit_per_min=_int_env("AUTH_RATE_LIMIT_PER_MIN", 60, 1),
             auth_rate_limit_burst=_int_env("AUTH_RATE_LIMIT_BURST", 10, 0),
+            port_offset=_int_env("SERVICE_PORT_OFFSET", 0, 0),
             passthrough=passthrough,
         )
 

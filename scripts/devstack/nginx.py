@@ -63,7 +63,7 @@ def template_values(cfg: StackConfig) -> dict[str, str]:
     tmp = cfg.nginx_dir / "tmp"
     ups = {
         f"{spec.short.upper()}_UPSTREAM_SERVERS": upstream_lines(
-            [f"127.0.0.1:{spec.port(i)}" for i in range(1, cfg.replicas + 1)]
+            [f"127.0.0.1:{cfg.port(spec, i)}" for i in range(1, cfg.replicas + 1)]
         )
         for spec in SERVICES
     }

@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from devstack.config import SERVICES, StackConfig
+from devstack.processes import ensure_port_free
 from devstack.secretstore import SecretPaths, read_secret
 from devstack.ui import StackError, say, tail
 
@@ -296,6 +297,7 @@ def start(cluster: Cluster) -> bool:
     """Start the cluster unless it runs; True if started now."""
     if cluster.running():
         return False
+    ensure_port_free(cluster.cfg.pg_port, "PostgreSQL")
     if not cluster.log_file.exists():
         cluster.log_file.touch()
         _chown_pg(cluster.log_file)

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import time
 import urllib.error
@@ -150,6 +151,24 @@ def kill(proc: Proc) -> bool:
     return True
 
 
+def port_in_use(port: int) -> bool:
+    """True when something accepts connections on 127.0.0.1:`port`."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def ensure_port_free(port: int, what: str) -> None:
+    if port_in_use(port):
+        raise StackError(
+            f"port {port} (for {what}) is already in use by another process. Another stack? "
+            "Stop it, or choose other ports (GATEWAY_PORT, INTERNAL_PORT, PG_PORT, "
+            "SERVICE_PORT_OFFSET)."
+        )
+
+
 def http_status(url: str, timeout: float = 2.0) -> int | None:
     """The status code `url` answers with, or None when nothing answers."""
     try:
@@ -169,7 +188,7 @@ def wait_ready(
     deadline = time.monotonic() + timeout
     while pending:
         for label, (url, proc) in list(pending.items()):
-            if http_status(url, timeout=1.0) == 200:
+            if http_status(url, timeout=1.0) == 200 and (proc is None or proc.alive()):
                 del pending[label]
             elif proc is not None and not proc.alive():
                 log = log_hint.get(label, proc.log_file)

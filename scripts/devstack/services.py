@@ -70,7 +70,7 @@ def process_env(service: dict[str, str]) -> dict[str, str]:
 
 
 def replica_proc(cfg: StackConfig, spec: ServiceSpec, replica: int) -> Proc:
-    port = spec.port(replica)
+    port = cfg.port(spec, replica)
     return Proc(f"{spec.name}-{replica}", cfg.run_dir, cfg.logs_dir, marker=f"--port {port}")
 
 
@@ -149,10 +149,10 @@ def start_replica(cfg: StackConfig, spec: ServiceSpec, replica: int, secrets: Se
     proc = replica_proc(cfg, spec, replica)
     env = process_env(service_env(cfg, spec, secrets))
     identity = wanted_identity(cfg, spec, replica, secrets)
-    spawn(proc, replica_cmd(spec, spec.port(replica)), env, cwd=spec.folder, identity=identity)
+    spawn(proc, replica_cmd(spec, cfg.port(spec, replica)), env, cwd=spec.folder, identity=identity)
     return proc
 
 
 def wanted_identity(cfg: StackConfig, spec: ServiceSpec, replica: int, secrets: SecretPaths) -> str:
     """Hash of what makes this replica: command and service settings (not PATH etc.)."""
-    return fingerprint(replica_cmd(spec, spec.port(replica)), service_env(cfg, spec, secrets))
+    return fingerprint(replica_cmd(spec, cfg.port(spec, replica)), service_env(cfg, spec, secrets))
