@@ -11,6 +11,7 @@ import requests
 from fastapi.testclient import TestClient
 from user_factories import PASSWORD, Factory, free_port, random_email
 
+from user_service import accounts
 from user_service.main import create_app
 from user_service.settings import Settings
 
@@ -152,3 +153,14 @@ def test_racing_sign_ups_with_one_email_make_one_user(make: Factory, live_url: s
     with ThreadPoolExecutor(max_workers=20) as pool:
         statuses = sorted(pool.map(sign_up, range(20)))
     assert statuses == [201] + [409] * 19
+
+
+def test_the_unique_index_decides_a_race_past_the_check(
+    make: Factory, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = make.signup()
+    # As if a concurrent sign-up committed the same email right after our check.
+    monkeypatch.setattr(accounts, "_email_taken", lambda *_: False)
+    body = {"email": user["email"], "password": PASSWORD, "company_id": user["company_id"]}
+    response = client.post("/api/v1/users", json=body)
+    assert response.status_code == 409 and response.json()["code"] == "CONFLICT"

@@ -36,13 +36,19 @@ def sign_up(
     try:
         session.flush()
     except IntegrityError as exc:
-        if EMAIL_UNIQUE_INDEX in str(exc.orig):
+        # Two sign-ups with one email raced past the check above; the index decides.
+        if _violated_constraint(exc) == EMAIL_UNIQUE_INDEX:
             raise Conflict("A user with this email already exists") from exc
         raise
     if _claim_founder(session, user):
         user.role = ADMIN
         session.flush()
     return user
+
+
+def _violated_constraint(exc: IntegrityError) -> str | None:
+    diag = getattr(exc.orig, "diag", None)
+    return getattr(diag, "constraint_name", None)
 
 
 def _email_taken(session: Session, email: str) -> bool:
@@ -105,8 +111,8 @@ def update_user(
     if "role" in fields and actor.role != ADMIN:
         raise Forbidden("Only an admin may change roles")
     if changes.password is not None:
-        assert changes.current_password is not None  # UserUpdate requires it
-        if not passwords.verify(changes.current_password, user.password_hash):
+        current = changes.current_password or ""  # UserUpdate already requires it
+        if not passwords.verify(current, user.password_hash):
             raise Forbidden("The current password is wrong")
         user.password_hash = passwords.hash(changes.password)
         # Other sessions may belong to whoever learned the old password.
