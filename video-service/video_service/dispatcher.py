@@ -45,8 +45,9 @@ class Outcome:
 
 def backoff_seconds(attempts: int) -> float:
     """Exponential with a cap and ±50 % jitter, so replicas do not retry in lockstep."""
-    delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** min(attempts, 32))
-    return delay * _JITTER.uniform(0.5, 1.5)
+    delay: float = min(BACKOFF_CAP, BACKOFF_BASE * 2.0 ** min(attempts, 32))
+    jitter: float = _JITTER.uniform(0.5, 1.5)
+    return delay * jitter
 
 
 def classify(status_code: int) -> Outcome:

@@ -53,11 +53,13 @@ class S3Storage:
         metadata: Mapping[str, str] | None = None,
     ) -> None:
         # S3 metadata travels in HTTP headers, which must be ASCII: percent-encode values.
-        headers = {name: quote(value, safe="") for name, value in (metadata or {}).items()}
+        headers: dict[str, str | list[str] | tuple[str]] = {
+            name: quote(value, safe="") for name, value in (metadata or {}).items()
+        }
         self.client.put_object(
             self.bucket,
             validate_key(key),
-            fileobj,
+            fileobj,  # type: ignore[arg-type]  # minio only calls read(); typed as BinaryIO
             length=-1 if size is None else size,
             content_type=content_type,
             metadata=headers or None,

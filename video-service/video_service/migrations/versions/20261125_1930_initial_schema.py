@@ -7,6 +7,8 @@ Create Date: 2026-11-25 19:30:00
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -18,7 +20,7 @@ depends_on = None
 SCHEMA = "video"
 
 
-def _created_at(name: str = "created_at") -> sa.Column:
+def _created_at(name: str = "created_at") -> sa.Column[datetime]:
     return sa.Column(
         name, sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
     )
