@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # globals (USER_ID, ACCESS_TOKEN...) are for callers
 # Shared functions of the smoke scripts (scripts/smoke-*.sh). Source it, don't run it.
 #
 #   step [-j PATH=VALUE]... [-h REGEX]... [-o FILE] NAME STATUS METHOD URL [curl args...]
@@ -169,7 +169,7 @@ step() {
     printf 'ok   %s (HTTP %s, %s ms)\n' "$name" "$STATUS" "$ms"
 }
 
-# Helpers for the flows every script starts with.
+# Helpers for the flows every script starts with. They set globals for the caller.
 
 create_company() {  # create_company -> sets COMPANY_ID, COMPANY_NAME
     COMPANY_NAME="smoke-$(random_suffix)"
