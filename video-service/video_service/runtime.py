@@ -46,7 +46,9 @@ class Runtime:
             db=db,
             verifier=TokenVerifier(settings.jwks_url, settings.jwt_issuer, settings.jwt_audience),
             storage=storage,
-            plans=CompanyPlans(InternalClient(settings.company_service_url, token)),
+            plans=CompanyPlans(
+                InternalClient(settings.company_service_url, token, timeout=2.0, retries=1)
+            ),
             playback=PlaybackTokens(
                 settings.playback_secret.get_secret_value(), settings.playback_token_ttl
             ),

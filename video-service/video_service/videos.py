@@ -13,13 +13,15 @@ from video_service.models import Video
 from video_service.schemas import VideoUpdate
 
 
-def get_video(session: Session, company_id: int, video_id: int, *, deleted: bool = False) -> Video:
+def get_video(
+    session: Session, company_id: int, video_id: int, *, include_deleted: bool = False
+) -> Video:
     """The company's video; another company's or a missing one is NOT_FOUND alike.
 
-    `deleted=False` hides soft-deleted videos; `deleted=True` finds them too.
+    Soft-deleted videos are hidden unless `include_deleted`.
     """
     query = select(Video).where(Video.id == video_id, Video.company_id == company_id)
-    if not deleted:
+    if not include_deleted:
         query = query.where(Video.deleted_at.is_(None))
     video = session.scalars(query).one_or_none()
     if video is None:
@@ -107,7 +109,7 @@ def restore(
     session: Session, company_id: int, video_id: int, require_paid_plan: Callable[[], None]
 ) -> Video:
     """Bring a deleted video back. Not deleted → 409 CONFLICT; the plan check may raise."""
-    video = get_video(session, company_id, video_id, deleted=True)
+    video = get_video(session, company_id, video_id, include_deleted=True)
     if video.deleted_at is None:
         raise Conflict("The video is not deleted")
     require_paid_plan()

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from media_common.storage.base import CHUNK_SIZE, ObjectStat, Readable, validate_key
 
@@ -21,6 +22,18 @@ _VIDEO_TYPES = {
     ".webm": "video/webm",
     ".mkv": "video/x-matroska",
 }
+
+
+def _read_range(src: BinaryIO, start: int, end: int) -> Iterator[bytes]:
+    with src:
+        src.seek(start)
+        remaining = end - start + 1
+        while remaining > 0:
+            chunk = src.read(min(CHUNK_SIZE, remaining))
+            if not chunk:
+                return
+            remaining -= len(chunk)
+            yield chunk
 
 
 class LocalStorage:
@@ -76,15 +89,9 @@ class LocalStorage:
             self._path(key).unlink()
 
     def open_range(self, key: str, start: int, end: int) -> Iterator[bytes]:
-        with self._path(key).open("rb") as src:
-            src.seek(start)
-            remaining = end - start + 1
-            while remaining > 0:
-                chunk = src.read(min(CHUNK_SIZE, remaining))
-                if not chunk:
-                    return
-                remaining -= len(chunk)
-                yield chunk
+        # Opened now, not on first iteration: a missing file fails before a response starts.
+        src = self._path(key).open("rb")
+        return _read_range(src, start, end)
 
     def list_keys(self, prefix: str) -> Iterator[tuple[str, datetime]]:
         """Also lists partial files left behind by a crashed writer, so a sweeper removes them."""

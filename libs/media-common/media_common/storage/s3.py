@@ -9,12 +9,21 @@ from urllib.parse import quote
 
 from minio import Minio
 from minio.error import S3Error
+from urllib3 import BaseHTTPResponse
 
 from media_common.storage.base import CHUNK_SIZE, ObjectStat, Readable, validate_key
 
 ACCEL_PATH = "/_protected/s3"
 PART_SIZE = 16 * 1024 * 1024
 _MISSING = {"NoSuchKey", "NoSuchObject", "ResourceNotFound", "NoSuchBucket"}
+
+
+def _stream_body(response: BaseHTTPResponse) -> Iterator[bytes]:
+    try:
+        yield from response.stream(CHUNK_SIZE)
+    finally:
+        response.close()
+        response.release_conn()
 
 
 class S3Storage:
@@ -81,14 +90,11 @@ class S3Storage:
         self.client.remove_object(self.bucket, validate_key(key))
 
     def open_range(self, key: str, start: int, end: int) -> Iterator[bytes]:
+        # Requested now, not on first iteration: errors surface before a response starts.
         response = self.client.get_object(
             self.bucket, validate_key(key), offset=start, length=end - start + 1
         )
-        try:
-            yield from response.stream(CHUNK_SIZE)
-        finally:
-            response.close()
-            response.release_conn()
+        return _stream_body(response)
 
     def list_keys(self, prefix: str) -> Iterator[tuple[str, datetime]]:
         for obj in self.client.list_objects(self.bucket, prefix=prefix, recursive=True):
