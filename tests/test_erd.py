@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
+
+from sqlalchemy import Column, Integer, MetaData
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT / "scripts") not in sys.path:
@@ -51,3 +54,23 @@ def test_cross_service_references_are_found() -> None:
     }
     assert ("video.videos", "company_id", "company.companies") in pairs
     assert ("identity.users", "company_id", "company.companies") in pairs
+
+
+def test_hash_changes_with_a_column() -> None:
+    metadatas = load_metadata()
+    before = schema_hash(metadatas)
+    *others, video = metadatas
+    changed = MetaData(schema=video.schema)
+    for table in video.tables.values():
+        table.to_metadata(changed)
+    assert schema_hash([*others, changed]) == before
+    changed.tables["video.videos"].append_column(Column("extra", Integer, nullable=True))
+    assert schema_hash([*others, changed]) != before
+
+
+def test_erd_check_command_passes() -> None:
+    result = subprocess.run(
+        [str(REPO_ROOT / "scripts" / "erd"), "--check"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, f"{result.stdout}{result.stderr}\nrun scripts/erd"
