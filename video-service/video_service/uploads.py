@@ -73,7 +73,7 @@ def store_upload(
         raise PayloadTooLarge(f"The file is larger than {max_bytes} bytes")
     key = object_key(company_id, video_type.extension)
     name = safe_filename(filename)
-    metadata = {"original-filename": name} if name else {}
+    metadata = {"original-name": name} if name else {}
     reader = LimitedReader(fileobj, max_bytes)
     try:
         storage.put_stream(key, reader, size, video_type.content_type, metadata)
