@@ -439,7 +439,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and args.command == "psql":
+        args.args = [*unknown, *args.args]  # psql's own options (-c, -f, ...)
+    elif unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     began = time.monotonic()
     try:
         code: int = args.func(args)
