@@ -155,11 +155,20 @@ class StackConfig:
 
     @classmethod
     def from_env(cls) -> StackConfig:
-        gateway_port = _int_env("GATEWAY_PORT", 8080, 1)
-        backend = os.environ.get("STORAGE_BACKEND", "local").strip() or "local"
+        """Settings for `up`: the environment, falling back to what this stack was last
+        started with (stack.json), then to the defaults."""
+        try:
+            saved = cls.load()
+        except StackError:
+            saved = cls(stack_dir=str(default_stack_dir()))
+        gateway_port = _int_env("GATEWAY_PORT", saved.gateway_port, 1)
+        default_internal = (
+            saved.internal_port if "GATEWAY_PORT" not in os.environ else gateway_port + 1
+        )
+        backend = os.environ.get("STORAGE_BACKEND", "").strip() or saved.storage_backend
         if backend not in ("local", "s3"):
             raise StackError(f"STORAGE_BACKEND must be local or s3, got {backend!r}")
-        passthrough: dict[str, str] = {}
+        passthrough: dict[str, str] = dict(saved.passthrough)
         names = {*PASS_THROUGH_ALL, *(n for group in PASS_THROUGH.values() for n in group)}
         for name in sorted(names):
             value = os.environ.get(name)
@@ -172,15 +181,17 @@ class StackConfig:
         return cls(
             stack_dir=str(default_stack_dir()),
             gateway_port=gateway_port,
-            internal_port=_int_env("INTERNAL_PORT", gateway_port + 1, 1),
-            pg_port=_int_env("PG_PORT", 25432, 1),
-            replicas=_int_env("REPLICAS", 1, 1),
-            max_upload_mb=_int_env("MAX_UPLOAD_MB", 2048, 1),
+            internal_port=_int_env("INTERNAL_PORT", default_internal, 1),
+            pg_port=_int_env("PG_PORT", saved.pg_port, 1),
+            replicas=_int_env("REPLICAS", saved.replicas, 1),
+            max_upload_mb=_int_env("MAX_UPLOAD_MB", saved.max_upload_mb, 1),
             storage_backend=backend,
-            points_per_view=_int_env("POINTS_PER_VIEW", 10, 0),
-            auth_rate_limit_per_min=_int_env("AUTH_RATE_LIMIT_PER_MIN", 60, 1),
-            auth_rate_limit_burst=_int_env("AUTH_RATE_LIMIT_BURST", 10, 0),
-            port_offset=_int_env("SERVICE_PORT_OFFSET", 0, 0),
+            points_per_view=_int_env("POINTS_PER_VIEW", saved.points_per_view, 0),
+            auth_rate_limit_per_min=_int_env(
+                "AUTH_RATE_LIMIT_PER_MIN", saved.auth_rate_limit_per_min, 1
+            ),
+            auth_rate_limit_burst=_int_env("AUTH_RATE_LIMIT_BURST", saved.auth_rate_limit_burst, 0),
+            port_offset=_int_env("SERVICE_PORT_OFFSET", saved.port_offset, 0),
             passthrough=passthrough,
         )
 

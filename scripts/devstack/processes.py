@@ -49,6 +49,12 @@ class Proc:
         pid = self.pid()
         return pid is not None and pid_alive(pid, self.marker)
 
+    def exited(self) -> bool:
+        """The process is gone (or a zombie); unlike `alive`, ignores the command line,
+        which is briefly in flux while a program starts (nginx rewrites its title)."""
+        pid = self.pid()
+        return pid is None or not pid_alive(pid)
+
     def fingerprint(self) -> str | None:
         try:
             return self.fingerprint_file.read_text().strip()
@@ -190,7 +196,7 @@ def wait_ready(
         for label, (url, proc) in list(pending.items()):
             if http_status(url, timeout=1.0) == 200 and (proc is None or proc.alive()):
                 del pending[label]
-            elif proc is not None and not proc.alive():
+            elif proc is not None and proc.exited():
                 log = log_hint.get(label, proc.log_file)
                 raise StackError(
                     f"{label} exited while starting; last lines of {log}:\n{tail(str(log))}"

@@ -141,6 +141,11 @@ def s3_handler(seen: Seen) -> type:
                 "x-amz-version-id": "v1",
                 "x-amz-server-side-encryption": "AES256",
                 "x-amz-meta-filename": "secret-name.mp4",
+                "x-amz-meta-original-name": "secret-name.mp4",
+                "x-amz-content-sha256": "UNSIGNED-PAYLOAD",
+                "x-amzn-RequestId": "moto-id",
+                "Access-Control-Allow-Origin": "*",
+                "X-Minio-Deployment-Id": "dep",
                 "X-Storage-Url": "leak",
             }
             if not self.path.startswith("/bucket/obj?"):

@@ -291,7 +291,9 @@ def assert_no_internal_headers(resp: requests.Response) -> None:
     lowered = {k.lower() for k in resp.headers}
     for name in INTERNAL_HEADERS:
         assert name not in lowered, name
-    assert not [k for k in lowered if k.startswith("x-amz")], resp.headers
+    assert not [k for k in lowered if k.startswith(("x-amz", "x-minio"))], resp.headers
+    assert "access-control-allow-origin" not in lowered
+    assert resp.headers.get("Server") == "nginx"
     assert resp.raw.headers.getlist("X-Request-ID") == [resp.headers["X-Request-ID"]]
 
 
