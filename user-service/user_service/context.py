@@ -32,8 +32,14 @@ class AppContext:
             audience=settings.jwt_audience,
             ttl_seconds=settings.access_token_ttl_seconds,
         )
+        # A login waits for company-service: at most two 2-second attempts, then 503.
         companies = CompanyDirectory(
-            InternalClient(settings.company_service_url, settings.internal_token.get_secret_value())
+            InternalClient(
+                settings.company_service_url,
+                settings.internal_token.get_secret_value(),
+                timeout=2.0,
+                retries=1,
+            )
         )
         authenticator = Authenticator(
             passwords=passwords,
