@@ -12,8 +12,13 @@ from typing import Any
 import pytest
 import requests
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
-from user_factories import INTERNAL_TOKEN, Factory
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import OperationalError
+from user_factories import INTERNAL_TOKEN, Factory, free_port
+
+from user_service.points import credit_points
+from user_service.schemas import PointCreditRequest
+from user_service.settings import Settings
 
 SERVICE = {"Authorization": f"Bearer {INTERNAL_TOKEN}"}
 
@@ -236,3 +241,34 @@ def test_my_points_history(make: Factory, client: TestClient) -> None:
     assert [item["amount"] for item in paged["items"]] == [1] and paged["limit"] == 1
     assert client.get("/api/v1/users/me", headers=account.headers).json()["points"] == 6
     assert client.get("/api/v1/users/me/points").status_code == 401
+
+
+def test_lock_timeout_bounds_other_waits(make: Factory, client: TestClient, engine: Engine) -> None:
+    """A key held by another user's unfinished credit: the insert would wait on it; the
+    credit's lock_timeout turns that wait into a quick 409 instead."""
+    holder, user = make.signup(), make.signup()
+    key = f"held-{uuid.uuid4().hex}"
+    with engine.connect() as conn, conn.begin():
+        conn.execute(
+            text(
+                "INSERT INTO identity.point_ledger"
+                " (user_id, amount, reason, reference, idempotency_key, balance_after)"
+                " VALUES (:id, 1, 'r', '', :key, 1)"
+            ),
+            {"id": holder["id"], "key": key},
+        )
+        started = time.monotonic()
+        response = credit(client, user["id"], key=key)
+        assert time.monotonic() - started < 2
+        conn.rollback()
+    assert response.status_code == 409 and response.json()["code"] == "LOCK_CONFLICT"
+    assert credit(client, user["id"], key=key).status_code == 201  # free again
+
+
+def test_other_database_errors_are_not_lock_conflicts(user_settings: Settings) -> None:
+    closed = user_settings.model_copy(update={"db_port": free_port()})
+    engine = create_engine(closed.database_url, connect_args={"connect_timeout": 2})
+    request = PointCreditRequest(amount=1, reason="r")
+    with pytest.raises(OperationalError):
+        credit_points(engine, 1, "k", request, lock_timeout_ms=50)
+    engine.dispose()
