@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -292,3 +293,21 @@ def test_openapi_and_health(client: TestClient) -> None:
     assert client.get("/docs/video").status_code == 200
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/readyz").status_code == 200
+
+
+def test_concurrent_deletes_and_restores_each_win_once(
+    client: TestClient, new_tenant: Callable[..., Tenant], upload: Upload
+) -> None:
+    tenant = new_tenant("paid")
+    [video_id] = add_videos(client, tenant, upload, 1)
+    url = f"/api/v1/videos/{video_id}"
+
+    def run(method: str, path: str) -> list[int]:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            futures = [
+                pool.submit(client.request, method, path, headers=tenant.admin) for _ in range(16)
+            ]
+            return sorted(f.result().status_code for f in futures)
+
+    assert run("DELETE", url) == [204] + [404] * 15
+    assert run("POST", f"{url}/restore") == [200] + [409] * 15

@@ -281,3 +281,15 @@ def test_backoff_grows_with_a_cap_and_jitter() -> None:
 )  # fmt: skip
 def test_classify(status: int, outcome: str) -> None:
     assert classify(status).status == outcome
+
+
+def test_pending_gauge_in_metrics(
+    client: TestClient, db: Database, points: FakePointsService
+) -> None:
+    add_outbox_rows(db, 1, 507)
+    points.refuse = True
+    dispatcher_for(db, points).run_once()
+    metrics = client.get("/metrics").text
+    [line] = [x for x in metrics.splitlines() if x.startswith("video_outbox_pending ")]
+    assert float(line.split()[1]) >= 1
+    assert "video_outbox_deliveries_total" in metrics

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
 from video_testkit import Tenant, fixture_bytes
 
 from media_common.storage import ObjectStorage
@@ -249,4 +251,48 @@ def test_failure_after_storing_deletes_the_object(
     response = upload(failing, tenant.admin, fixture_bytes("tiny.mp4"))
     assert response.status_code == 500
     assert response.json()["code"] == "INTERNAL"
+    assert stored_keys(client) == []
+
+
+def test_malformed_multipart_is_400_and_nothing_stored(
+    client: TestClient, tenant: Tenant, upload: Callable[..., Any]
+) -> None:
+    mp4 = fixture_bytes("tiny.mp4")
+    two_files = client.post(
+        "/api/v1/videos",
+        headers=tenant.admin,
+        data={"title": "t"},
+        files=[("file", ("a.mp4", mp4)), ("file", ("b.mp4", mp4))],
+    )
+    no_boundary = client.post(
+        "/api/v1/videos",
+        headers={**tenant.admin, "Content-Type": "multipart/form-data"},
+        content=b"--x\r\n",
+    )
+    huge_field = upload(client, tenant.admin, mp4, description="d" * 100_000)
+    for response in (two_files, no_boundary, huge_field):
+        assert response.status_code == 400, response.text
+        assert response.json()["code"] == "BAD_REQUEST"
+    assert stored_keys(client) == []
+
+
+def test_json_body_instead_of_a_form_is_422(client: TestClient, tenant: Tenant) -> None:
+    response = client.post("/api/v1/videos", headers=tenant.admin, json={"title": "x"})
+    assert response.status_code == 422
+    locs = [detail["loc"][-1] for detail in response.json()["details"]]
+    assert sorted(locs) == ["file", "title"]
+
+
+def test_failing_commit_deletes_the_object(
+    client: TestClient, tenant: Tenant, upload: Callable[..., Any]
+) -> None:
+    class FailingCommit(Session):
+        def commit(self) -> None:
+            raise OperationalError("COMMIT", {}, Exception("connection lost"))
+
+    runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    runtime.db.sessionmaker = sessionmaker(runtime.db.engine, class_=FailingCommit)
+    failing = TestClient(client.app, raise_server_exceptions=False)
+    response = upload(failing, tenant.admin, fixture_bytes("tiny.mp4"))
+    assert response.status_code == 500
     assert stored_keys(client) == []

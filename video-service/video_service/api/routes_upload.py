@@ -39,7 +39,10 @@ WrittenObjects = Annotated[list[str], Depends(written_objects, scope="function")
     "",
     status_code=201,
     response_model=VideoRead,
-    responses=error_responses(401, 403, 413, 415, 422),
+    responses=error_responses(400, 401, 403, 413, 415, 422),
+    # One file, the two text fields (and a little slack); a text part holds at most a
+    # 5000-character description in UTF-8. Beyond these: 400 before anything is stored.
+    form_limits={"max_files": 1, "max_fields": 4, "max_part_size": 64 * 1024},
 )
 def upload_video(
     written: WrittenObjects,
@@ -48,7 +51,12 @@ def upload_video(
     runtime: RuntimeDep,
     form: Annotated[VideoUploadForm, Form(media_type="multipart/form-data")],
 ) -> Video:
-    """Upload a video (admins). The type is read from the bytes: MP4, MOV, WebM, MKV."""
+    """Upload a video (admins). The type is read from the bytes: MP4, MOV, WebM, MKV.
+
+    413 when the file is over MAX_UPLOAD_MB, 415 when it is not a video of those types,
+    422 when `file` or `title` is missing or invalid, 400 for a malformed multipart body
+    (no boundary, more than one file, a text field over 64 KiB).
+    """
     stored = store_upload(
         runtime.storage,
         admin.company_id,
