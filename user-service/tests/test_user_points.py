@@ -2,53 +2,19 @@
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-import requests
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
-from user_factories import INTERNAL_TOKEN, Factory, free_port
+from user_factories import SERVICE, Factory, credit, credit_url, free_port, ledger_sum
 
 from user_service.points import credit_points
 from user_service.schemas import PointCreditRequest
 from user_service.settings import Settings
-
-SERVICE = {"Authorization": f"Bearer {INTERNAL_TOKEN}"}
-
-
-def credit_url(user_id: int | str) -> str:
-    return f"/internal/v1/users/{user_id}/points"
-
-
-def credit(
-    client: TestClient, user_id: int, amount: int = 10, key: str | None = None, **body: Any
-) -> Any:
-    return client.post(
-        credit_url(user_id),
-        json={"amount": amount, "reason": "video_view", "reference": "video:1", **body},
-        headers={**SERVICE, "Idempotency-Key": key or uuid.uuid4().hex},
-    )
-
-
-def ledger_sum(engine: Engine, user_id: int) -> tuple[int, int, int]:
-    """(balance, sum of the ledger, number of ledger rows)"""
-    with engine.connect() as conn:
-        row = conn.execute(
-            text(
-                "SELECT u.points, coalesce(sum(l.amount), 0), count(l.id) FROM identity.users u"
-                " LEFT JOIN identity.point_ledger l ON l.user_id = u.id"
-                " WHERE u.id = :id GROUP BY u.points"
-            ),
-            {"id": user_id},
-        ).one()
-    return int(row[0]), int(row[1]), int(row[2])
 
 
 def test_credit_then_replay(make: Factory, client: TestClient, engine: Engine) -> None:
@@ -143,89 +109,6 @@ def test_busy_row_is_409_lock_conflict(make: Factory, client: TestClient, engine
     assert response.json()["code"] == "LOCK_CONFLICT"
     assert response.headers["Retry-After"] == "1"
     assert ledger_sum(engine, user["id"]) == (0, 0, 0)
-
-
-@pytest.fixture
-def row_lock_pulses(engine: Engine) -> Iterator[Any]:
-    """Holds the user's row lock from a separate connection in short pulses, so concurrent
-    callers surely meet LOCK_CONFLICT even on a machine fast enough to avoid it."""
-    stop = threading.Event()
-
-    def start(user_id: int) -> None:
-        def pulse() -> None:
-            while not stop.is_set():
-                with engine.connect() as conn, conn.begin():
-                    conn.execute(
-                        text("SELECT 1 FROM identity.users WHERE id = :id FOR UPDATE"),
-                        {"id": user_id},
-                    )
-                    time.sleep(0.02)
-                time.sleep(0.02)
-
-        threading.Thread(target=pulse, daemon=True).start()
-
-    yield start
-    stop.set()
-
-
-def test_concurrent_distinct_keys_all_credit_once(
-    make: Factory, live_url: str, engine: Engine, row_lock_pulses: Any
-) -> None:
-    user = make.signup()
-    url = f"{live_url}{credit_url(user['id'])}"
-    conflicts = 0
-    count_lock = threading.Lock()
-    row_lock_pulses(user["id"])
-
-    def deliver(n: int) -> int:
-        nonlocal conflicts
-        with requests.Session() as http:
-            for _ in range(500):
-                response = http.post(
-                    url,
-                    json={"amount": n % 7 + 1, "reason": "video_view", "reference": f"video:{n}"},
-                    headers={**SERVICE, "Idempotency-Key": f"race-{user['id']}-{n}"},
-                    timeout=30,
-                )
-                if response.status_code != 409:
-                    return response.status_code
-                with count_lock:
-                    conflicts += 1
-                time.sleep(0.002)
-        return 409
-
-    with ThreadPoolExecutor(max_workers=32) as pool:
-        statuses = list(pool.map(deliver, range(160)))
-    assert statuses == [201] * 160
-    assert conflicts > 0
-    expected = sum(n % 7 + 1 for n in range(160))
-    assert ledger_sum(engine, user["id"]) == (expected, expected, 160)
-
-
-def test_same_key_from_many_threads_credits_once(
-    make: Factory, live_url: str, engine: Engine
-) -> None:
-    user = make.signup()
-    url = f"{live_url}{credit_url(user['id'])}"
-    headers = {**SERVICE, "Idempotency-Key": f"once-{uuid.uuid4().hex}"}
-    barrier = threading.Barrier(50)
-
-    def deliver(_: int) -> requests.Response:
-        barrier.wait()
-        while True:
-            response = requests.post(
-                url, json={"amount": 10, "reason": "video_view"}, headers=headers, timeout=30
-            )
-            if response.status_code != 409:
-                return response
-            time.sleep(0.005)
-
-    with ThreadPoolExecutor(max_workers=50) as pool:
-        responses = list(pool.map(deliver, range(50)))
-    statuses = sorted(r.status_code for r in responses)
-    assert statuses == [200] * 49 + [201]
-    assert {r.json()["balance"] for r in responses} == {10}
-    assert ledger_sum(engine, user["id"]) == (10, 10, 1)
 
 
 def test_my_points_history(make: Factory, client: TestClient) -> None:

@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
 
 INTERNAL_TOKEN = "user-tests-internal-token"
 PASSWORD = "correct horse battery"
@@ -143,3 +144,35 @@ class Factory:
         member = self.account(admin.company_id)
         assert (admin.role, member.role) == ("admin", "member")
         return admin, member
+
+
+SERVICE = {"Authorization": f"Bearer {INTERNAL_TOKEN}"}
+
+
+def credit_url(user_id: int | str) -> str:
+    return f"/internal/v1/users/{user_id}/points"
+
+
+def credit(
+    client: TestClient, user_id: int, amount: int = 10, key: str | None = None, **body: Any
+) -> Any:
+    """POST a credit as video-service would (a fresh Idempotency-Key unless given)."""
+    return client.post(
+        credit_url(user_id),
+        json={"amount": amount, "reason": "video_view", "reference": "video:1", **body},
+        headers={**SERVICE, "Idempotency-Key": key or uuid.uuid4().hex},
+    )
+
+
+def ledger_sum(engine: Engine, user_id: int) -> tuple[int, int, int]:
+    """(balance, sum of the ledger, number of ledger rows)"""
+    with engine.connect() as conn:
+        row = conn.execute(
+            text(
+                "SELECT u.points, coalesce(sum(l.amount), 0), count(l.id) FROM identity.users u"
+                " LEFT JOIN identity.point_ledger l ON l.user_id = u.id"
+                " WHERE u.id = :id GROUP BY u.points"
+            ),
+            {"id": user_id},
+        ).one()
+    return int(row[0]), int(row[1]), int(row[2])
