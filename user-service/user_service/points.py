@@ -102,7 +102,7 @@ def credit_points(
         raise NotFound("User not found")
     if "credited" in outcomes:
         row = outcomes["credited"]
-        return Credit(user_id, credit.amount, row.balance_after, key, row.created_at, True)
+        return Credit(user_id, credit.amount, row.balance_after, key, row.created_at, created=True)
     if "replayed" in outcomes:
         return _replay(outcomes["replayed"], user_id, key, credit.amount)
     # Lost the race for the key to a credit that committed after our snapshot.
