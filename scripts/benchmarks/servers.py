@@ -24,8 +24,11 @@ error_log {prefix}/error.log warn;
 events {{ worker_connections 1024; }}
 http {{
     access_log off;
+    # The same file-sending settings as the gateway's /_protected/local/ location.
     sendfile on;
     tcp_nopush on;
+    sendfile_max_chunk 2m;
+    output_buffers 2 1m;
     default_type application/octet-stream;
     types {{ video/mp4 mp4; video/webm webm; video/quicktime mov; video/x-matroska mkv; }}
     client_body_temp_path {prefix}/tmp;
