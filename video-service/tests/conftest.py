@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from moto.server import ThreadedMotoServer
 
+from media_common.db import Database
 from media_common.testing import DbParams, JwksServer
 from video_service.main import create_app
 from video_service.migrate import migrate
@@ -162,3 +163,10 @@ def uploaded(client: TestClient, tenant: Tenant, upload: Callable[..., Any]) -> 
     response = upload(client, tenant.admin, fixture_bytes("tiny.mp4"))
     assert response.status_code == 201, response.text
     return dict(response.json())
+
+
+@pytest.fixture
+def db(make_settings: Callable[..., Settings]) -> Iterator[Database]:
+    database = Database(make_settings())
+    yield database
+    database.dispose()

@@ -12,6 +12,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from media_common.db import Database
+from media_common.storage import ObjectStorage
+from video_service.models import OutboxEntry
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -133,3 +140,23 @@ class FakePointsService(_FakeServer):
 
     def calls_for(self, key: str) -> int:
         return sum(1 for k, _, _ in self.calls if k == key)
+
+
+def outbox_rows(db: Database, keys: list[str]) -> list[OutboxEntry]:
+    with db.sessionmaker() as session:
+        query = select(OutboxEntry).where(OutboxEntry.idempotency_key.in_(keys))
+        return list(session.scalars(query.order_by(OutboxEntry.id)))
+
+
+def add_videos(client: TestClient, tenant: Tenant, upload: Any, count: int) -> list[int]:
+    ids = []
+    for n in range(count):
+        response = upload(client, tenant.admin, fixture_bytes("tiny.mp4"), title=f"Video {n}")
+        assert response.status_code == 201
+        ids.append(response.json()["id"])
+    return ids
+
+
+def stored_keys(client: TestClient) -> list[str]:
+    storage: ObjectStorage = client.app.state.runtime.storage  # type: ignore[attr-defined]
+    return sorted(key for key, _ in storage.list_keys("videos/"))

@@ -1,0 +1,128 @@
+"""Views: one per (user, video) however many concurrent streams, each with one outbox row."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from video_testkit import FakePointsService, Tenant, fixture_bytes, outbox_rows
+
+from media_common.db import Database
+from video_service.main import create_app
+from video_service.models import View
+from video_service.settings import Settings
+from video_service.views import idempotency_key, record_view
+
+Upload = Callable[..., Any]
+
+
+def test_view_is_recorded_once_with_one_outbox_row(db: Database) -> None:
+    with db.sessionmaker.begin() as session:
+        video_id = _video_row(session)
+    with db.sessionmaker.begin() as session:
+        assert record_view(session, 42, 7, video_id, 10) is True
+    with db.sessionmaker.begin() as session:
+        assert record_view(session, 42, 7, video_id, 10) is False
+    [row] = outbox_rows(db, [idempotency_key(42, video_id)])
+    assert (row.user_id, row.amount, row.reason) == (42, 10, "video_view")
+    assert row.reference == f"video:{video_id}"
+    assert row.status == "pending" and row.attempts == 0
+
+
+def _video_row(session: Session) -> int:
+    from video_service.models import Video
+
+    video = Video(
+        company_id=7, uploaded_by=1, title="t", content_type="video/mp4", size_bytes=1,
+        storage_key=f"videos/7/{time.time_ns()}.mp4",
+    )  # fmt: skip
+    session.add(video)
+    session.flush()
+    return video.id
+
+
+def test_concurrent_first_streams_record_one_view(
+    client: TestClient, tenant: Tenant, upload: Upload, db: Database
+) -> None:
+    video_id = upload(client, tenant.admin, fixture_bytes("tiny.mp4")).json()["id"]
+    url = f"/api/v1/videos/{video_id}/stream"
+
+    def watch(n: int) -> int:
+        headers = {**tenant.member, **({"Range": "bytes=0-99"} if n % 2 else {})}
+        return client.get(url, headers=headers).status_code
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        statuses = list(pool.map(watch, range(64)))
+    assert sorted(set(statuses)) == [200, 206]
+    with db.sessionmaker() as session:
+        views = session.scalar(
+            select(func.count()).select_from(View).where(View.video_id == video_id)
+        )
+    assert views == 1
+    assert len(outbox_rows(db, [idempotency_key(tenant.member_id, video_id)])) == 1
+
+
+def test_concurrent_first_streams_of_n_videos_record_n_views(
+    client: TestClient, tenant: Tenant, upload: Upload, db: Database
+) -> None:
+    ids = [upload(client, tenant.admin, fixture_bytes("tiny.webm")).json()["id"] for _ in range(8)]
+    jobs = [vid for vid in ids for _ in range(6)]
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        list(
+            pool.map(
+                lambda vid: client.get(f"/api/v1/videos/{vid}/stream", headers=tenant.member),
+                jobs,
+            )
+        )
+    keys = [idempotency_key(tenant.member_id, vid) for vid in ids]
+    assert len(outbox_rows(db, keys)) == len(ids)
+
+
+def test_head_and_later_ranges_do_not_count(
+    client: TestClient, tenant: Tenant, upload: Upload, db: Database
+) -> None:
+    video_id = upload(client, tenant.admin, fixture_bytes("tiny.mp4")).json()["id"]
+    url = f"/api/v1/videos/{video_id}/stream"
+    client.head(url, headers=tenant.member)
+    client.get(url, headers={**tenant.member, "Range": "bytes=100-"})
+    assert outbox_rows(db, [idempotency_key(tenant.member_id, video_id)]) == []
+    client.get(url, headers={**tenant.member, "Range": "bytes=0-"})
+    assert len(outbox_rows(db, [idempotency_key(tenant.member_id, video_id)])) == 1
+
+
+def test_playback_and_accel_stream_record_the_view(
+    client: TestClient, tenant: Tenant, upload: Upload, db: Database
+) -> None:
+    first = upload(client, tenant.admin, fixture_bytes("tiny.mp4")).json()["id"]
+    second = upload(client, tenant.admin, fixture_bytes("tiny.mp4")).json()["id"]
+    client.post(f"/api/v1/videos/{first}/playback", headers=tenant.member)
+    client.get(
+        f"/api/v1/videos/{second}/stream", headers={**tenant.member, "X-Accel-Available": "1"}
+    )
+    keys = [idempotency_key(tenant.member_id, vid) for vid in (first, second)]
+    assert len(outbox_rows(db, keys)) == 2
+
+
+def test_stream_credits_points_through_the_running_dispatcher(
+    make_settings: Callable[..., Settings],
+    tenant: Tenant,
+    upload: Upload,
+    points: FakePointsService,
+) -> None:
+    app = create_app(make_settings(outbox_poll_seconds=30))  # only the wake-up can be fast
+    with TestClient(app) as client:
+        video_id = upload(client, tenant.admin, fixture_bytes("tiny.mp4")).json()["id"]
+        key = idempotency_key(tenant.member_id, video_id)
+        started = time.monotonic()
+        assert client.get(f"/api/v1/videos/{video_id}/stream", headers=tenant.member).is_success
+        while points.calls_for(key) == 0:
+            assert time.monotonic() - started < 2, "credit not delivered within 2 s"
+            time.sleep(0.02)
+    [(_, user_id, body)] = [call for call in points.calls if call[0] == key]
+    assert user_id == tenant.member_id
+    assert body == {"amount": 10, "reason": "video_view", "reference": f"video:{video_id}"}
