@@ -23,11 +23,13 @@ def sign_up(
 ) -> User:
     """Create a user of an active company; its first user becomes its admin."""
     companies.require_active(data.company_id)
+    # Hashed before the first query: no database connection is held during bcrypt's work.
+    password_hash = passwords.hash(data.password)
     if _email_taken(session, data.email):
         raise Conflict("A user with this email already exists")
     user = User(
         email=data.email,
-        password_hash=passwords.hash(data.password),
+        password_hash=password_hash,
         name=data.name,
         company_id=data.company_id,
         role=MEMBER,
