@@ -56,6 +56,9 @@ step -h "^content-range: bytes 0-$LAST/$VIDEO_SIZE\$" -h "^content-length: $((LA
 cmp -s <(head -c $((LAST + 1)) "$VIDEO_FILE") "$SMOKE_TMP/range.bin" \
     || die "range-stream: the bytes differ from the uploaded file"
 
+step -j code=RANGE_NOT_SATISFIABLE range-not-satisfiable 416 \
+    GET "/api/v1/videos/$VIDEO_ID/stream" -H "$AUTH" -H "Range: bytes=$VIDEO_SIZE-"
+
 step playback-url 200 POST "/api/v1/videos/$VIDEO_ID/playback" -H "$AUTH"
 PLAYBACK_URL="$(jget url)"
 jget expires_at >/dev/null

@@ -26,7 +26,7 @@ EXPECTED_STEPS = {
     ],
     "video": [
         "create-company", "signup-admin", "login", "upload-video", "list-videos",
-        "range-stream", "playback-url", "playback-stream", "soft-delete",
+        "range-stream", "range-not-satisfiable", "playback-url", "playback-stream", "soft-delete",
         "deleted-is-hidden", "restore-refused-on-free", "upgrade-plan", "restore",
         "stream-again", "points-credited",
     ],
