@@ -62,7 +62,7 @@ def make_settings(
     companies: FakeCompanyService,
     points: FakePointsService,
     tmp_path: Path,
-    moto_endpoint: str,
+    request: pytest.FixtureRequest,
 ) -> Callable[..., Settings]:
     def build(backend: str = "local", **overrides: Any) -> Settings:
         values: dict[str, Any] = {
@@ -78,7 +78,7 @@ def make_settings(
         }
         if backend == "s3":
             values.update(
-                s3_endpoint=moto_endpoint,
+                s3_endpoint=request.getfixturevalue("moto_endpoint"),  # started only if needed
                 s3_access_key="testing",
                 s3_secret_key="testing",
                 s3_bucket=f"videos-{uuid.uuid4().hex[:12]}",
