@@ -44,6 +44,23 @@ if [ "${1:-}" = "--render" ]; then
     exit 0
 fi
 
+# nginx resolves upstream names once, at start: on a fresh `docker stack deploy` wait (a
+# little) until the service names exist instead of failing and being restarted.
+wait_for_names() {
+    deadline=$(($(date +%s) + ${UPSTREAM_WAIT_SECONDS:-60}))
+    for target in "$COMPANY_UPSTREAM" "$USER_UPSTREAM" "$VIDEO_UPSTREAM"; do
+        host="${target%:*}"
+        until nslookup "$host" >/dev/null 2>&1 || getent hosts "$host" >/dev/null 2>&1; do
+            if [ "$(date +%s)" -ge "$deadline" ]; then
+                echo "gateway: $host does not resolve yet; starting anyway" >&2
+                return 0
+            fi
+            sleep 1
+        done
+    done
+}
+wait_for_names
+
 mkdir -p "$NGINX_TEMP_DIR" "$(dirname "$OUT")"
 envsubst "$VARS" <"$TEMPLATE" >"$OUT"
 if grep -n '\${' "$OUT"; then
