@@ -126,3 +126,18 @@ def test_stream_credits_points_through_the_running_dispatcher(
     [(_, user_id, body)] = [call for call in points.calls if call[0] == key]
     assert user_id == tenant.member_id
     assert body == {"amount": 10, "reason": "video_view", "reference": f"video:{video_id}"}
+
+
+def test_video_plays_while_user_service_is_down(
+    make_settings: Callable[..., Settings], tenant: Tenant, upload: Upload, db: Database
+) -> None:
+    app = create_app(make_settings(user_service_url="http://127.0.0.1:9"))  # nothing listens
+    with TestClient(app) as client:
+        video_id = upload(client, tenant.admin, fixture_bytes("tiny.mp4")).json()["id"]
+        started = time.monotonic()
+        response = client.get(f"/api/v1/videos/{video_id}/stream", headers=tenant.member)
+        assert response.status_code == 200
+        assert response.content == fixture_bytes("tiny.mp4")
+        assert time.monotonic() - started < 1
+    [row] = outbox_rows(db, [idempotency_key(tenant.member_id, video_id)])
+    assert row.status == "pending"  # delivered once user-service is back (dispatcher tests)

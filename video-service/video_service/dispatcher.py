@@ -102,7 +102,8 @@ class OutboxDispatcher:
                 self._wake.clear()
 
     def run_once(self) -> int:
-        """One round: deliver what is due. Returns how many rows it handled."""
+        """One round: deliver what is due. Returns how many rows it handled (a full batch
+        means more may be waiting: the thread goes on without sleeping)."""
         with self.sessionmaker.begin() as session:
             rows = session.scalars(
                 select(OutboxEntry)
@@ -111,11 +112,13 @@ class OutboxDispatcher:
                 .limit(BATCH_SIZE)
                 .with_for_update(skip_locked=True)
             ).all()
+            handled = 0
             for row in rows:
                 outcome = self._deliver(row)
                 self._apply(row, outcome)
+                handled += 1
                 if outcome.peer_down:
-                    break  # the rest would time out the same way; they stay due
+                    break  # the rest would fail the same way; they stay due for next round
             PENDING.set(
                 session.scalar(
                     select(func.count())
@@ -124,7 +127,7 @@ class OutboxDispatcher:
                 )
                 or 0
             )
-        return len(rows)
+        return handled
 
     def _deliver(self, row: OutboxEntry) -> Outcome:
         try:
