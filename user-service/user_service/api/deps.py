@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -89,6 +89,19 @@ async def service_caller(request: Request, context: Context) -> None:
 
 
 ServiceCaller = Depends(service_caller)
+
+# At most this many point credits of one process run at once; further callers wait on the
+# event loop (holding no thread and no connection). One user's row admits one credit at a
+# time anyway, so more would only turn into 409s, and past the pool size into connections
+# opened and closed per request.
+CREDIT_CONCURRENCY = 8
+
+
+async def credit_slot() -> AsyncIterator[None]:
+    yield
+
+
+CreditSlot = Depends(credit_slot, scope="function", max_concurrency=CREDIT_CONCURRENCY)
 
 
 @dataclass(frozen=True)

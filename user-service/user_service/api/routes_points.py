@@ -7,7 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Response, status
 
 from media_common.errors import error_responses
-from user_service.api.deps import Context, CurrentUser, Page, ServiceCaller, SessionDep, UserIdPath
+from user_service.api.deps import (
+    Context,
+    CreditSlot,
+    CurrentUser,
+    Page,
+    ServiceCaller,
+    SessionDep,
+    UserIdPath,
+)
 from user_service.points import credit_points, point_history
 from user_service.schemas import PointCreditRead, PointCreditRequest, PointEntryRead, PointsPage
 
@@ -48,7 +56,7 @@ def my_points(user: CurrentUser, session: SessionDep, page: Page) -> PointsPage:
         200: {"model": PointCreditRead, "description": "A replay: the first result"},
         **error_responses(401, 404, 409, 422),
     },
-    dependencies=[ServiceCaller],
+    dependencies=[ServiceCaller, CreditSlot],
     tags=["internal"],
 )
 def credit(
