@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from media_common.db import Database
 from media_common.internal_http import InternalClient
+from user_service.api.admission import CreditGate
 from user_service.authentication import Authenticator
 from user_service.companies import CompanyDirectory
 from user_service.passwords import PasswordHasher
@@ -22,6 +23,7 @@ class AppContext:
     access_tokens: AccessTokens
     companies: CompanyDirectory
     authenticator: Authenticator
+    credit_gate: CreditGate
 
     @classmethod
     def build(cls, settings: Settings) -> AppContext:
@@ -47,7 +49,15 @@ class AppContext:
             companies=companies,
             refresh_ttl=timedelta(days=settings.refresh_token_ttl_days),
         )
-        return cls(settings, Database(settings), passwords, access_tokens, companies, authenticator)
+        return cls(
+            settings,
+            Database(settings),
+            passwords,
+            access_tokens,
+            companies,
+            authenticator,
+            CreditGate(),
+        )
 
     def close(self) -> None:
         self.companies.close()

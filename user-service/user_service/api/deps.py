@@ -90,18 +90,14 @@ async def service_caller(request: Request, context: Context) -> None:
 
 ServiceCaller = Depends(service_caller)
 
-# At most this many point credits of one process run at once; further callers wait on the
-# event loop (holding no thread and no connection). One user's row admits one credit at a
-# time anyway, so more would only turn into 409s, and past the pool size into connections
-# opened and closed per request.
-CREDIT_CONCURRENCY = 8
+
+async def credit_admission(user_id: UserIdPath, context: Context) -> AsyncIterator[None]:
+    """Queue a point credit behind the same user's credits in this process."""
+    async with context.credit_gate.admit(user_id):
+        yield
 
 
-async def credit_slot() -> AsyncIterator[None]:
-    yield
-
-
-CreditSlot = Depends(credit_slot, scope="function", max_concurrency=CREDIT_CONCURRENCY)
+CreditAdmission = Depends(credit_admission, scope="function")
 
 
 @dataclass(frozen=True)

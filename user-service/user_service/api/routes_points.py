@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Response, status
 from media_common.errors import error_responses
 from user_service.api.deps import (
     Context,
-    CreditSlot,
+    CreditAdmission,
     CurrentUser,
     Page,
     ServiceCaller,
@@ -56,7 +56,7 @@ def my_points(user: CurrentUser, session: SessionDep, page: Page) -> PointsPage:
         200: {"model": PointCreditRead, "description": "A replay: the first result"},
         **error_responses(401, 404, 409, 422),
     },
-    dependencies=[ServiceCaller, CreditSlot],
+    dependencies=[ServiceCaller, CreditAdmission],
     tags=["internal"],
 )
 def credit(
