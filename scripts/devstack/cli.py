@@ -452,6 +452,9 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.flush()
         sys.stderr.write(f"\nerror: {exc}\n")
         return 1
+    except BrokenPipeError:  # e.g. `status | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except KeyboardInterrupt:
         warn(f"interrupted after {time.monotonic() - began:.1f}s")
         return 130
