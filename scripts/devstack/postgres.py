@@ -212,7 +212,6 @@ def locate(cfg: StackConfig, bindir: Path) -> Cluster:
     if link.exists():
         return Cluster(cfg, bindir, cfg.root)
     socket_ok = len(str(cfg.root / "pg-socket")) + 20 < UNIX_SOCKET_MAX
-    cfg.root.mkdir(parents=True, exist_ok=True)
     if socket_ok and _pg_user_can_reach(cfg.root):
         return Cluster(cfg, bindir, cfg.root)
     return Cluster(cfg, bindir, fallback)
