@@ -25,7 +25,7 @@ from user_service.models import PointEntry, User
 from user_service.schemas import PointCreditRequest
 
 
-class LockConflict(AppError):
+class LockConflictError(AppError):
     status_code, code, message = 409, "LOCK_CONFLICT", "The user's points are busy; retry"
 
     def __init__(self) -> None:
@@ -96,7 +96,7 @@ def credit_points(
             outcomes = {row.outcome: row for row in conn.execute(_CREDIT, params)}
     except OperationalError as exc:
         if isinstance(exc.orig, LockNotAvailable):
-            raise LockConflict() from exc
+            raise LockConflictError() from exc
         raise
     if "missing" in outcomes:
         raise NotFound("User not found")
@@ -113,7 +113,7 @@ def credit_points(
 def _find_replay(conn: Connection, user_id: int, key: str, amount: int) -> Credit:
     row = conn.execute(_FIND_CREDIT, {"key": key}).first()
     if row is None:  # pragma: no cover - the conflicting row is committed by now
-        raise LockConflict()
+        raise LockConflictError()
     return _replay(row, user_id, key, amount)
 
 
