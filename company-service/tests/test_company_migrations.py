@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from alembic import command
@@ -70,3 +71,19 @@ def test_models_match_the_migrations(scratch_settings):
             assert compare_metadata(context, Base.metadata) == []
     finally:
         engine.dispose()
+
+
+def test_replicas_migrating_at_once_all_succeed(scratch_settings):
+    """Six replicas starting together: the advisory lock serialises them, none fails."""
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = [pool.submit(migrate, scratch_settings) for _ in range(6)]
+        for future in results:
+            future.result()
+    engine = create_engine(scratch_settings.database_url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            versions = conn.exec_driver_sql("SELECT version_num FROM company.alembic_version")
+            assert len(versions.all()) == 1
+    finally:
+        engine.dispose()
+    assert {"companies", "plan_history"} <= tables(scratch_settings)
