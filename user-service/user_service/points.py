@@ -82,7 +82,10 @@ _FIND_CREDIT = text(
 def credit_points(
     engine: Engine, user_id: int, key: str, credit: PointCreditRequest, lock_timeout_ms: int
 ) -> Credit:
-    """Credit `credit.amount` once per idempotency key; a replay returns the first result."""
+    """Credit `credit.amount` once per idempotency key; a replay returns the first result.
+
+    `engine` must hand out autocommit connections (the statement is its own transaction).
+    """
     params = {
         "lock_timeout": f"{lock_timeout_ms}ms",
         "user_id": user_id,
@@ -92,7 +95,7 @@ def credit_points(
         "reference": credit.reference,
     }
     try:
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        with engine.connect() as conn:
             outcomes = {row.outcome: row for row in conn.execute(_CREDIT, params)}
     except OperationalError as exc:
         if isinstance(exc.orig, LockNotAvailable):

@@ -22,7 +22,9 @@ class _Queues:
 
 
 class CreditGate:
-    def __init__(self, concurrency: int = 8, stripes: int = 64) -> None:
+    default_concurrency = 8
+
+    def __init__(self, concurrency: int = default_concurrency, stripes: int = 64) -> None:
         self.concurrency = concurrency
         self.stripes = stripes
         # asyncio primitives belong to one event loop; an app may meet several (tests).

@@ -73,7 +73,7 @@ def credit(
     or deleted user; 409 LOCK_CONFLICT with Retry-After when the user's row is busy.
     """
     result = credit_points(
-        context.db.engine,
+        context.ledger,
         user_id,
         idempotency_key,
         body,
