@@ -164,21 +164,19 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected_error)
 
 
-ERROR_SCHEMA = {
-    "description": "Error",
-    "content": {
-        "application/json": {
-            "example": {
-                "code": "NOT_FOUND",
-                "message": "Not found",
-                "details": None,
-                "request_id": "3f9c0e2a",
-            }
-        }
-    },
-}
+def _error_doc(status: int) -> dict[str, Any]:
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Error"
+    code = _HTTP_CODES.get(status, "INTERNAL" if status >= 500 else "BAD_REQUEST")
+    example = {"code": code, "message": phrase, "details": None, "request_id": "3f9c0e2a"}
+    return {
+        "description": f"{phrase} ({code})",
+        "content": {"application/json": {"example": example}},
+    }
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` entries documenting the error shape for the given statuses."""
-    return {status: ERROR_SCHEMA for status in statuses}
+    return {status: _error_doc(status) for status in statuses}
