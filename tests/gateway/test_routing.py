@@ -1,21 +1,20 @@
-"""The gateway's behaviour, checked on real nginx with the rendered template."""
+"""The gateway's config and routing, checked on real nginx with the rendered template:
+rendering, which service gets which path, unknown paths, request ids, upstream errors."""
 
 from __future__ import annotations
 
 import os
 import re
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
+from tests.gateway.assertions import assert_json_error
 from tests.gateway.conftest import (
     LOCAL_KEY,
     ROOT,
-    S3_BYTES,
-    VIDEO_BYTES,
     Gateway,
     Upstreams,
     envsubst_available,
@@ -24,18 +23,6 @@ from tests.gateway.conftest import (
 )
 
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
-INTERNAL_HEADERS = ("x-accel-redirect", "x-storage-url", "x-accel-buffering", "x-powered-by")
-
-
-def assert_json_error(resp: requests.Response, status: int, code: str) -> dict[str, object]:
-    assert resp.status_code == status, (resp.status_code, resp.text)
-    assert resp.headers["Content-Type"].startswith("application/json")
-    body = resp.json()
-    assert set(body) == {"code", "message", "details", "request_id"}
-    assert body["code"] == code
-    assert body["details"] is None
-    assert body["request_id"] == resp.headers["X-Request-ID"]
-    return body
 
 
 # ----------------------------------------------------------------------------- rendering
@@ -202,62 +189,6 @@ def test_errors_carry_the_clients_request_id(gateway: Gateway, http: requests.Se
     assert body["request_id"] == "trace-43"
 
 
-# ----------------------------------------------------------------------------- limits
-def test_body_over_the_limit_is_json_413(gateway: Gateway, http: requests.Session) -> None:
-    big = b"x" * (1024 * 1024 + 1)  # MAX_UPLOAD_MB=1 in this gateway
-    resp = http.post(f"{gateway.url}/api/v1/companies", data=big, headers={"X-Request-ID": "r413"})
-    body = assert_json_error(resp, 413, "PAYLOAD_TOO_LARGE")
-    assert body["request_id"] == "r413"
-
-
-def test_upload_streams_up_to_its_own_limit(
-    gateway: Gateway, http: requests.Session, upstreams: Upstreams
-) -> None:
-    body = b"v" * (1536 * 1024)  # over MAX_UPLOAD_MB, under the upload location's +1 MB
-    resp = http.post(f"{gateway.url}/api/v1/videos", data=body)
-    assert resp.status_code == 200
-    assert resp.json()["body_len"] == len(body)
-    chunked = http.post(f"{gateway.url}/api/v1/videos", data=iter([body[:1000], body[1000:]]))
-    assert chunked.status_code == 200
-    assert chunked.json()["body_len"] == len(body)
-    too_big = http.post(f"{gateway.url}/api/v1/videos", data=b"v" * (2 * 1024 * 1024 + 1))
-    assert_json_error(too_big, 413, "PAYLOAD_TOO_LARGE")
-
-
-def test_auth_endpoints_are_rate_limited_per_address(
-    start_gateway: object, upstreams: Upstreams
-) -> None:
-    gw = start_gateway(upstreams.ports, AUTH_RATE_LIMIT_PER_MIN="60", AUTH_RATE_LIMIT_BURST="3")  # type: ignore[operator]
-    with requests.Session() as http:
-        statuses = [http.post(f"{gw.url}/api/v1/auth/login", json={}).status_code for _ in range(8)]
-        assert statuses.count(200) >= 1
-        assert 429 in statuses, statuses
-        # login, token and refresh share one budget per address
-        for path in ("/api/v1/auth/token", "/api/v1/auth/refresh"):
-            assert http.post(gw.url + path, data={"a": "b"}).status_code == 429, path
-        limited = http.post(f"{gw.url}/api/v1/auth/login", json={}, headers={"X-Request-ID": "rl"})
-        body = assert_json_error(limited, 429, "RATE_LIMITED")
-        assert body["request_id"] == "rl"
-        assert limited.headers["Retry-After"]
-        # other auth calls are not limited
-        for _ in range(10):
-            assert http.get(f"{gw.url}/api/v1/auth/jwks.json").status_code == 200
-    # the limit is per client address: another loopback address still gets through
-    with requests.Session() as other:
-        other.mount("http://", SourceAddressAdapter("127.0.0.2"))
-        assert other.post(f"{gw.url}/api/v1/auth/login", json={}).status_code == 200
-
-
-class SourceAddressAdapter(requests.adapters.HTTPAdapter):
-    def __init__(self, address: str) -> None:
-        self.address = address
-        super().__init__()
-
-    def init_poolmanager(self, *args: object, **kwargs: object) -> None:
-        kwargs["source_address"] = (self.address, 0)
-        super().init_poolmanager(*args, **kwargs)  # type: ignore[arg-type]
-
-
 # ----------------------------------------------------------------------------- upstream errors
 def test_dead_upstream_is_json_502(dead_gateway: Gateway, http: requests.Session) -> None:
     for path in ("/api/v1/companies", "/api/v1/users/me", "/api/v1/videos", "/docs/user"):
@@ -284,113 +215,3 @@ def test_internal_listener_routes_service_calls(gateway: Gateway, http: requests
         assert resp.json()["service"] == service
         assert resp.json()["headers"]["authorization"] == "Bearer t"
     assert_json_error(http.get(f"{gateway.internal_url}/nope"), 404, "NOT_FOUND")
-
-
-# ----------------------------------------------------------------------------- streaming
-def assert_no_internal_headers(resp: requests.Response) -> None:
-    lowered = {k.lower() for k in resp.headers}
-    for name in INTERNAL_HEADERS:
-        assert name not in lowered, name
-    assert not [k for k in lowered if k.startswith(("x-amz", "x-minio"))], resp.headers
-    assert "access-control-allow-origin" not in lowered
-    assert resp.headers.get("Server") == "nginx"
-    assert resp.raw.headers.getlist("X-Request-ID") == [resp.headers["X-Request-ID"]]
-
-
-STREAMS = {
-    "local": ("/api/v1/videos/1/stream", VIDEO_BYTES),
-    "s3": ("/api/v1/videos/2/stream", S3_BYTES),
-}
-
-
-@pytest.mark.parametrize("backend", ["local", "s3"])
-def test_stream_whole_file(gateway: Gateway, http: requests.Session, backend: str) -> None:
-    path, data = STREAMS[backend]
-    resp = http.get(gateway.url + path, headers={"Authorization": "Bearer secret-token"})
-    assert resp.status_code == 200
-    assert resp.content == data
-    assert resp.headers["Content-Length"] == str(len(data))
-    assert resp.headers["Accept-Ranges"] == "bytes"
-    assert resp.headers["Content-Type"] in ("video/webm", "video/mp4")
-    assert_no_internal_headers(resp)
-
-
-@pytest.mark.parametrize("backend", ["local", "s3"])
-@pytest.mark.parametrize(
-    ("header", "first", "last"),
-    [
-        ("bytes=0-99", 0, 99),
-        ("bytes=1000-", 1000, None),
-        ("bytes=-500", -500, None),
-        ("bytes=9990-999999", 9990, None),
-        ("bytes=0-0", 0, 0),
-    ],
-)
-def test_stream_ranges(
-    gateway: Gateway,
-    http: requests.Session,
-    backend: str,
-    header: str,
-    first: int,
-    last: int | None,
-) -> None:
-    path, data = STREAMS[backend]
-    size = len(data)
-    start = size + first if first < 0 else first
-    end = size - 1 if last is None else last
-    resp = http.get(gateway.url + path, headers={"Range": header})
-    assert resp.status_code == 206, resp.text
-    assert resp.headers["Content-Range"] == f"bytes {start}-{end}/{size}"
-    assert resp.headers["Content-Length"] == str(end - start + 1)
-    assert resp.content == data[start : end + 1]
-    assert_no_internal_headers(resp)
-
-
-@pytest.mark.parametrize("backend", ["local", "s3"])
-def test_stream_unsatisfiable_range_is_416(
-    gateway: Gateway, http: requests.Session, backend: str
-) -> None:
-    path, data = STREAMS[backend]
-    resp = http.get(gateway.url + path, headers={"Range": f"bytes={len(data) + 10}-"})
-    assert_json_error(resp, 416, "RANGE_NOT_SATISFIABLE")
-    assert resp.headers["Content-Range"] == f"bytes */{len(data)}"
-    assert_no_internal_headers(resp)
-
-
-@pytest.mark.parametrize("backend", ["local", "s3"])
-def test_stream_head(gateway: Gateway, http: requests.Session, backend: str) -> None:
-    path, data = STREAMS[backend]
-    resp = http.head(gateway.url + path)
-    assert resp.status_code == 200
-    assert resp.headers["Content-Length"] == str(len(data))
-    assert resp.headers["Accept-Ranges"] == "bytes"
-    assert resp.content == b""
-    assert_no_internal_headers(resp)
-    ranged = http.head(gateway.url + path, headers={"Range": "bytes=0-99"})
-    assert ranged.status_code == 206
-    assert ranged.headers["Content-Range"] == f"bytes 0-99/{len(data)}"
-
-
-def test_s3_request_carries_range_but_no_client_credentials(
-    gateway: Gateway, http: requests.Session, upstreams: Upstreams
-) -> None:
-    before = len(upstreams.s3_seen.requests)
-    http.head(
-        f"{gateway.url}/api/v1/videos/2/stream",
-        headers={"Authorization": "Bearer secret-token", "Cookie": "a=b", "Range": "bytes=5-9"},
-    )
-    time.sleep(0.05)
-    got = upstreams.s3_seen.requests[before]
-    assert got["method"] == "GET"  # presigned for GET; HEAD is answered from its headers
-    assert got["path"].startswith("/bucket/obj?X-Amz-Algorithm=")
-    assert got["headers"]["range"] == "bytes=5-9"
-    assert got["headers"]["host"] == f"127.0.0.1:{upstreams.s3_port}"
-    for name in ("authorization", "cookie", "x-request-id", "x-forwarded-for"):
-        assert name not in got["headers"], name
-
-
-def test_stream_of_missing_object_is_json_404(gateway: Gateway, http: requests.Session) -> None:
-    for path in ("/api/v1/videos/3/stream", "/api/v1/videos/4/stream"):
-        resp = http.get(gateway.url + path, headers={"X-Request-ID": "gone-1"})
-        body = assert_json_error(resp, 404, "NOT_FOUND")
-        assert body["request_id"] == "gone-1"
