@@ -1,7 +1,7 @@
 #!/bin/sh
 # First-start initialisation of the Swarm PostgreSQL (mounted into
 # /docker-entrypoint-initdb.d by docker-compose.yml; runs once, on an empty volume).
-# Same layout as the local stack (scripts/devstack/postgres.py): database `media`, one
+# Same layout as the local stack (scripts/devstack/postgres_provision.py): database `media`, one
 # login role and one schema per service, the role owning its schema and nothing else.
 # Role passwords come from the Docker secrets db_password_<role>.
 set -eu
