@@ -16,7 +16,7 @@ from media_common.db import Database
 from video_service.main import create_app
 from video_service.models import View
 from video_service.settings import Settings
-from video_service.views import idempotency_key, record_view
+from video_service.views import SeenViews, idempotency_key, record_view
 
 Upload = Callable[..., Any]
 
@@ -141,3 +141,14 @@ def test_video_plays_while_user_service_is_down(
         assert time.monotonic() - started < 1
     [row] = outbox_rows(db, [idempotency_key(tenant.member_id, video_id)])
     assert row.status == "pending"  # delivered once user-service is back (dispatcher tests)
+
+
+def test_seen_views_remembers_pairs_and_forgets_the_least_recent() -> None:
+    seen = SeenViews(capacity=2)
+    seen.add((1, 1))
+    seen.add((1, 2))
+    assert (1, 1) in seen  # now the most recent
+    seen.add((2, 2))
+    assert (1, 2) not in seen
+    assert (1, 1) in seen
+    assert (2, 2) in seen

@@ -17,6 +17,7 @@ from video_service.plans import CompanyPlans
 from video_service.playback import PlaybackTokens
 from video_service.settings import Settings
 from video_service.sweeper import OrphanSweeper
+from video_service.views import SeenViews
 
 POINTS_CALL_TIMEOUT = 2.0
 
@@ -31,6 +32,7 @@ class Runtime:
     playback: PlaybackTokens
     dispatcher: OutboxDispatcher
     sweeper: OrphanSweeper
+    seen_views: SeenViews
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -61,6 +63,7 @@ class Runtime:
                 interval_seconds=settings.orphan_sweep_seconds,
                 grace_seconds=settings.orphan_grace_seconds,
             ),
+            seen_views=SeenViews(),
         )
 
     def start_background(self) -> None:

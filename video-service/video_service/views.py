@@ -6,6 +6,9 @@ transaction, so either both exist or neither. Delivery is the dispatcher's job.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+
 from sqlalchemy import insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
@@ -42,3 +45,32 @@ def record_view(
         )
     )
     return True
+
+
+class SeenViews:
+    """(user, video) pairs this process knows to have a committed view row already.
+
+    A player sends many requests that start playback (seeks back to 0, reloads); once the
+    database has answered "already viewed" for a pair, later requests skip the no-op
+    insert. Only a conflict (a row another transaction committed) marks a pair, never a
+    fresh insert, so a rolled-back view is never remembered. Bounded, least recent out.
+    """
+
+    def __init__(self, capacity: int = 100_000) -> None:
+        self.capacity = capacity
+        self._pairs: OrderedDict[tuple[int, int], None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __contains__(self, pair: tuple[int, int]) -> bool:
+        with self._lock:
+            if pair in self._pairs:
+                self._pairs.move_to_end(pair)
+                return True
+            return False
+
+    def add(self, pair: tuple[int, int]) -> None:
+        with self._lock:
+            self._pairs[pair] = None
+            self._pairs.move_to_end(pair)
+            if len(self._pairs) > self.capacity:
+                self._pairs.popitem(last=False)

@@ -40,11 +40,16 @@ of the video; the first view earns points once. HEAD never counts as a view.
 
 
 def _count_view(session: Session, runtime: Runtime, viewer: Viewer, video: Video) -> None:
+    pair = (viewer.user_id, video.id)
+    if pair in runtime.seen_views:
+        return
     first = record_view(
         session, viewer.user_id, viewer.company_id, video.id, runtime.settings.points_per_view
     )
     if first:
         runtime.dispatcher.wake_after_commit(session)
+    else:
+        runtime.seen_views.add(pair)
 
 
 STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
