@@ -8,6 +8,7 @@ this proves upload, Range streaming, playback URLs, trash and restore against S3
 from __future__ import annotations
 
 import os
+import random
 import socket
 import subprocess
 import time
@@ -22,10 +23,22 @@ ROOT = Path(__file__).resolve().parents[1]
 BUCKET = "videos-system-test"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+SERVICE_PORT_OFFSET = 14000
+SERVICE_PORTS = {SERVICE_PORT_OFFSET + base + 1 for base in (8100, 8200, 8300)}
+
+
+def _free_port(low: int = 20000, high: int = 32000) -> int:
+    """A free loopback port below 32768 (PostgreSQL's limit here), not a service's port."""
+    for port in random.sample(range(low, high), 200):
+        if port in SERVICE_PORTS:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port")
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +71,8 @@ def s3_stack(s3_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         "STACK_DIR": str(stack_dir),
         "GATEWAY_PORT": str(gateway_port),
         "INTERNAL_PORT": str(_free_port()),
-        "PG_PORT": str(_free_port() % 20000 + 10000),
-        "SERVICE_PORT_OFFSET": "14000",
+        "PG_PORT": str(_free_port()),
+        "SERVICE_PORT_OFFSET": str(SERVICE_PORT_OFFSET),
         "REPLICAS": "1",
         "STORAGE_BACKEND": "s3",
         "S3_ENDPOINT": s3_server,
