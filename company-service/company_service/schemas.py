@@ -12,14 +12,13 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    PlainSerializer,
     StrictStr,
-    WithJsonSchema,
 )
 
 from company_service.models import Company, PlanChange
 from company_service.names import normalize_name
 from company_service.plans import Plan, effective_plan
+from media_common.timestamps import UtcTimestamp
 
 # The raw input may carry surrounding whitespace; the 1..100 rule applies after stripping.
 CompanyName = Annotated[
@@ -53,16 +52,7 @@ ExpiresAt = Annotated[
 ]
 
 
-def _utc_iso(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat()
-
-
-# Answered in UTC with an explicit offset: "2030-01-31T23:59:59+00:00".
-Timestamp = Annotated[
-    datetime,
-    PlainSerializer(_utc_iso, return_type=str, when_used="json"),
-    WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization"),
-]
+Timestamp = UtcTimestamp  # answered as "2030-01-31T23:59:59+00:00"
 
 
 class Input(BaseModel):

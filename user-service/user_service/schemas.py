@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated, Literal, Self
+from typing import Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from media_common.timestamps import UtcTimestamp
 from user_service.fields import (
     CompanyId,
     Email,
@@ -20,7 +20,7 @@ from user_service.fields import (
 from user_service.models import User
 
 Role = Literal["admin", "member"]
-UtcDatetime = Annotated[datetime, AfterValidator(lambda value: value.astimezone(UTC))]
+UtcDatetime = UtcTimestamp
 
 
 class Input(BaseModel):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import UploadFile
@@ -12,9 +11,10 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PlainSerializer,
     model_validator,
 )
+
+from media_common.timestamps import UtcTimestamp
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 5000
@@ -77,9 +77,7 @@ Title = Annotated[str, Field(max_length=TITLE_MAX * 4), AfterValidator(_title)]
 Description = Annotated[
     str | None, Field(max_length=DESCRIPTION_MAX * 4), AfterValidator(_description)
 ]
-UtcDatetime = Annotated[
-    datetime, PlainSerializer(lambda d: d.astimezone(UTC).isoformat(), return_type=str)
-]
+UtcDatetime = UtcTimestamp
 
 
 class VideoUploadForm(BaseModel):
