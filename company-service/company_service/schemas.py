@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeAlias
 
 from pydantic import (
     AfterValidator,
@@ -52,7 +52,7 @@ ExpiresAt = Annotated[
 ]
 
 
-Timestamp = UtcTimestamp  # answered as "2030-01-31T23:59:59+00:00"
+Timestamp: TypeAlias = UtcTimestamp  # answered as "2030-01-31T23:59:59+00:00"
 
 
 class Input(BaseModel):

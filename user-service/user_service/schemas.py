@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, Self
+from typing import Literal, Self, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -20,7 +20,7 @@ from user_service.fields import (
 from user_service.models import User
 
 Role = Literal["admin", "member"]
-UtcDatetime = UtcTimestamp
+UtcDatetime: TypeAlias = UtcTimestamp
 
 
 class Input(BaseModel):

@@ -119,13 +119,15 @@ def test_stream_credits_points_through_the_running_dispatcher(
         video_id = upload(client, tenant.admin, fixture_bytes("tiny.mp4")).json()["id"]
         key = idempotency_key(tenant.member_id, video_id)
         started = time.monotonic()
-        assert client.get(f"/api/v1/videos/{video_id}/stream", headers=tenant.member).is_success
+        headers = {**tenant.member, "X-Request-ID": f"trace-{video_id}"}
+        assert client.get(f"/api/v1/videos/{video_id}/stream", headers=headers).is_success
         while points.calls_for(key) == 0:
             assert time.monotonic() - started < 2, "credit not delivered within 2 s"
             time.sleep(0.02)
     [(_, user_id, body)] = [call for call in points.calls if call[0] == key]
     assert user_id == tenant.member_id
     assert body == {"amount": 10, "reason": "video_view", "reference": f"video:{video_id}"}
+    assert points.request_ids[key] == f"trace-{video_id}"  # the stream's id reaches the ledger
 
 
 def test_video_plays_while_user_service_is_down(

@@ -116,6 +116,7 @@ class FakePointsService(_FakeServer):
         self.refuse = False
         self.calls: list[tuple[str, int, dict[str, Any]]] = []
         self.credited: Counter[str] = Counter()
+        self.request_ids: dict[str, str | None] = {}
 
     def handle(self, request: BaseHTTPRequestHandler) -> None:
         if self.refuse:
@@ -131,6 +132,7 @@ class FakePointsService(_FakeServer):
         user_id = int(request.path.split("/")[-2])
         with self.lock:
             self.calls.append((key, user_id, body))
+            self.request_ids[key] = request.headers.get("X-Request-ID")
             scripted = self.script_for.get(key) or self.script
             status = scripted.popleft() if scripted else None
             if status is None:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from media_common.internal_http import InternalClient
 from media_common.models import utcnow
+from media_common.request_id import HEADER as REQUEST_ID_HEADER
 from video_service.models import OutboxEntry
 
 logger = logging.getLogger(__name__)
@@ -133,7 +134,7 @@ class OutboxDispatcher:
         try:
             response = self.client.post(
                 f"/internal/v1/users/{row.user_id}/points",
-                headers={"Idempotency-Key": row.idempotency_key},
+                headers=_headers(row),
                 json={"amount": row.amount, "reason": row.reason, "reference": row.reference},
             )
         except requests.RequestException as exc:
@@ -160,3 +161,12 @@ class OutboxDispatcher:
             row.attempts,
             outcome.error,
         )
+
+
+def _headers(row: OutboxEntry) -> dict[str, str]:
+    """The credit's key, and the id of the request that earned it (for tracing the credit
+    from the stream to the ledger in the logs of both services)."""
+    headers = {"Idempotency-Key": row.idempotency_key}
+    if row.request_id:
+        headers[REQUEST_ID_HEADER] = row.request_id
+    return headers

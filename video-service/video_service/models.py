@@ -94,3 +94,5 @@ class OutboxEntry(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The X-Request-ID of the request that recorded the view, passed on at delivery.
+    request_id: Mapped[str | None] = mapped_column(String(128))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Annotated
+from typing import Annotated, TypeAlias
 
 from fastapi import UploadFile
 from pydantic import (
@@ -77,7 +77,7 @@ Title = Annotated[str, Field(max_length=TITLE_MAX * 4), AfterValidator(_title)]
 Description = Annotated[
     str | None, Field(max_length=DESCRIPTION_MAX * 4), AfterValidator(_description)
 ]
-UtcDatetime = UtcTimestamp
+UtcDatetime: TypeAlias = UtcTimestamp
 
 
 class VideoUploadForm(BaseModel):

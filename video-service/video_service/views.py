@@ -13,6 +13,7 @@ from sqlalchemy import insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
+from media_common.request_id import current_request_id
 from video_service.models import OutboxEntry, View
 
 REASON = "video_view"
@@ -42,6 +43,7 @@ def record_view(
             amount=points,
             reason=REASON,
             reference=f"video:{video_id}",
+            request_id=current_request_id(),
         )
     )
     return True
