@@ -5,14 +5,14 @@ from __future__ import annotations
 import unicodedata
 
 from company_service.models import NAME_MAX_LENGTH
-from media_common.text import clean_text
+from media_common.text import BIDI_CONTROLS, clean_text
 
 # On top of media_common's rules (NFC, trimmed, no control/surrogate/private/unassigned
 # code points), a name refuses line/paragraph separators and the format characters that
 # reorder or hide text (bidi embeddings, overrides, isolates, BOM) and so allow look-alike
 # names; other format characters, such as the emoji zero-width joiner, stay allowed.
 _REFUSED_CATEGORIES = frozenset({"Zl", "Zp"})
-_REFUSED_CHARACTERS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff")
+_REFUSED_CHARACTERS = BIDI_CONTROLS | {"\ufeff"}
 
 
 def normalize_name(value: str) -> str:

@@ -14,34 +14,28 @@ from pydantic import (
     model_validator,
 )
 
+from media_common.text import BIDI_CONTROLS, is_refused
+from media_common.text import clean_text as shared_clean_text
 from media_common.timestamps import UtcTimestamp
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 5000
 FILENAME_MAX = 255
 
-# Bidirectional overrides/isolates can make a title display as something else.
-_BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 _LINE_CHARS = {"\n", "\r", "\t"}
 
 
-def _bad_char(char: str, allowed: set[str]) -> bool:
-    if char in allowed:
-        return False
-    category = unicodedata.category(char)
-    return category in ("Cc", "Cs") or char in _BIDI_CONTROLS or _noncharacter(char)
-
-
-def _noncharacter(char: str) -> bool:
-    code = ord(char)
-    return 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE
+def _bad_char(char: str) -> bool:
+    return is_refused(char) or char in BIDI_CONTROLS
 
 
 def clean_text(value: str, *, allowed: set[str] | None = None) -> str:
-    """NFC-normalised, stripped text without control characters or lone surrogates."""
-    if any(_bad_char(char, allowed or set()) for char in value):
-        raise ValueError("must not contain control characters or invalid Unicode")
-    return unicodedata.normalize("NFC", value).strip()
+    """media_common's clean text (NFC, trimmed, no control or invalid code points; line
+    breaks and tabs only when `allowed`), and no bidirectional controls."""
+    value = shared_clean_text(value, multiline=bool(allowed))
+    if any(char in BIDI_CONTROLS for char in value):
+        raise ValueError("must not contain bidirectional control characters")
+    return value
 
 
 def _title(value: str) -> str:
@@ -67,7 +61,7 @@ def safe_filename(name: str | None) -> str | None:
     if not name:
         return None
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    kept = "".join(c for c in base if not _bad_char(c, set()))
+    kept = "".join(c for c in base if not _bad_char(c))
     kept = unicodedata.normalize("NFC", kept).strip().lstrip(".")
     return kept[:FILENAME_MAX] or None
 

@@ -14,15 +14,24 @@ from pydantic import AfterValidator
 _FORBIDDEN_CATEGORIES = {"Cc", "Cs", "Co", "Cn"}
 _ALLOWED_CONTROLS = {"\n", "\r", "\t"}
 
+BIDI_CONTROLS = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
+"""Bidirectional embeddings, overrides and isolates: they make text display as other text,
+so names and titles refuse them on top of `clean_text`'s rules."""
+
+
+def is_refused(char: str, *, multiline: bool = False) -> bool:
+    """A control character, lone surrogate, private-use or unassigned code point."""
+    if multiline and char in _ALLOWED_CONTROLS:
+        return False
+    return unicodedata.category(char) in _FORBIDDEN_CATEGORIES
+
 
 def clean_text(value: str, *, multiline: bool = False) -> str:
-    value = unicodedata.normalize("NFC", value).strip()
-    for char in value:
-        if multiline and char in _ALLOWED_CONTROLS:
-            continue
-        if unicodedata.category(char) in _FORBIDDEN_CATEGORIES:
-            raise ValueError("must not contain control characters or invalid code points")
-    return value
+    # Checked before trimming: a control character is refused wherever it stands, even
+    # where str.strip() would quietly drop it (a trailing tab or U+0085, say).
+    if any(is_refused(char, multiline=multiline) for char in value):
+        raise ValueError("must not contain control characters or invalid code points")
+    return unicodedata.normalize("NFC", value).strip()
 
 
 def _single_line(value: str) -> str:
