@@ -7,14 +7,9 @@ Fails closed: when company-service cannot answer, nobody signs up or logs in
 from __future__ import annotations
 
 import enum
-import logging
-
-import requests
 
 from media_common.errors import NotFound, ServiceUnavailable
 from media_common.internal_http import InternalClient
-
-logger = logging.getLogger(__name__)
 
 
 class CompanyStatus(enum.Enum):
@@ -28,22 +23,12 @@ class CompanyDirectory:
         self.client = client
 
     def status(self, company_id: int) -> CompanyStatus:
-        try:
-            response = self.client.get(f"/internal/v1/companies/{company_id}")
-        except requests.RequestException as exc:
-            logger.warning("company-service unreachable: %s", exc)
-            raise ServiceUnavailable("company-service is unavailable") from exc
-        if response.status_code == 404:
+        company = self.client.fetch(f"/internal/v1/companies/{company_id}", "company-service")
+        if company is None:
             return CompanyStatus.UNKNOWN
-        if response.status_code != 200:
-            logger.error("company-service answered %s", response.status_code)
-            raise ServiceUnavailable("company-service is unavailable")
-        try:
-            active = response.json()["status"] == "active"
-        except (ValueError, KeyError, TypeError) as exc:
-            logger.error("company-service answered an unexpected body")
-            raise ServiceUnavailable("company-service is unavailable") from exc
-        return CompanyStatus.ACTIVE if active else CompanyStatus.INACTIVE
+        if "status" not in company:
+            raise ServiceUnavailable("company-service answered unexpectedly")
+        return CompanyStatus.ACTIVE if company["status"] == "active" else CompanyStatus.INACTIVE
 
     def is_active(self, company_id: int) -> bool:
         return self.status(company_id) is CompanyStatus.ACTIVE

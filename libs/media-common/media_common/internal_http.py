@@ -7,13 +7,17 @@ closed, never a silent allow).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from media_common.errors import ServiceUnavailable
 from media_common.request_id import HEADER, current_request_id
+
+logger = logging.getLogger(__name__)
 
 
 class InternalClient:
@@ -55,6 +59,30 @@ class InternalClient:
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:
         return self.request("GET", path, **kwargs)
+
+    def fetch(self, path: str, peer: str) -> dict[str, Any] | None:
+        """GET a JSON object; None when the peer answers 404.
+
+        Fails closed: unreachable, a timeout, any other status or a body that is not a JSON
+        object raise ServiceUnavailable (503), so a caller never decides on a guess.
+        """
+        try:
+            response = self.get(path)
+        except requests.RequestException as exc:
+            logger.warning("%s unreachable: %s", peer, exc)
+            raise ServiceUnavailable(f"{peer} is unavailable") from exc
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            logger.warning("%s answered %s", peer, response.status_code)
+            raise ServiceUnavailable(f"{peer} is unavailable")
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise ServiceUnavailable(f"{peer} answered unexpectedly") from exc
+        if not isinstance(body, dict):
+            raise ServiceUnavailable(f"{peer} answered unexpectedly")
+        return body
 
     def post(self, path: str, **kwargs: Any) -> requests.Response:
         return self.request("POST", path, **kwargs)
