@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BUCKET = "videos-system-test"
 
 
-SERVICE_PORT_OFFSET = 14000
+# Two checkouts testing at once on one machine set different offsets.
+SERVICE_PORT_OFFSET = int(os.environ.get("TEST_S3_SERVICE_PORT_OFFSET", "14000"))
 SERVICE_PORTS = {SERVICE_PORT_OFFSET + base + 1 for base in (8100, 8200, 8300)}
 
 
