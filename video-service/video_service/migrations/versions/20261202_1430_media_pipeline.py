@@ -115,8 +115,10 @@ def upgrade() -> None:
     )
     op.create_index("ix_media_events_video_id", "media_events", ["video_id", "id"], schema=SCHEMA)
     op.execute(f"SET LOCAL search_path TO {SCHEMA}")
-    # Sent as is (no parameters): the SQL has `::` casts and `$$` bodies.
-    op.get_bind().exec_driver_sql(_queue_sql())
+    # Sent as is through the driver's cursor without parameters: the SQL has `::` casts,
+    # `%` signs and `$$` bodies that no parameter formatting may touch.
+    with op.get_bind().connection.cursor() as cursor:
+        cursor.execute(_queue_sql())
 
 
 def downgrade() -> None:
