@@ -108,7 +108,9 @@ def _parse(lines: Iterator[str]) -> Iterator[Event]:
         if line == "":
             if "data" in fields:
                 assert "id" in fields, f"an event without id: {fields}"
-                yield Event(int(fields["id"]), fields.get("event", "message"), json.loads(fields["data"]))
+                yield Event(
+                    int(fields["id"]), fields.get("event", "message"), json.loads(fields["data"])
+                )
             fields = {}
         elif not line.startswith(":"):
             name, _, value = line.partition(":")
@@ -148,8 +150,11 @@ def ffmpeg_pids_reading(storage_key: str) -> list[int]:
             state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
         except OSError:
             continue
-        if state != "Z" and cmdline and cmdline[0].endswith(b"ffmpeg") and any(
-            arg.decode(errors="replace").endswith(storage_key) for arg in cmdline
+        if (
+            state != "Z"
+            and cmdline
+            and cmdline[0].endswith(b"ffmpeg")
+            and any(arg.decode(errors="replace").endswith(storage_key) for arg in cmdline)
         ):
             found.append(int(proc.name))
     return found
