@@ -37,7 +37,7 @@ def sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {
         "short": make_video(folder, seconds=3),
         "medium": make_video(folder, seconds=12),
-        "long": make_video(folder, seconds=30, size="640x360"),
+        "long": make_video(folder, seconds=20),
     }
 
 
