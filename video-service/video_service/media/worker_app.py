@@ -56,8 +56,12 @@ async def recover_stalled(app: procrastinate.App, settings: Settings, db: Databa
                 seconds_since_heartbeat=settings.stalled_worker_seconds
             )
             for job in stalled:
-                logger.warning("retrying job %s of a stalled worker", job.id)
-                await app.job_manager.retry_job(job)
+                try:
+                    await app.job_manager.retry_job(job)
+                except Exception as exc:  # another worker put it back first
+                    logger.info("stalled job %s not retried here: %s", job.id, exc)
+                    continue
+                logger.warning("job %s of a stalled worker is back in the queue", job.id)
             if since_prune >= PRUNE_EVERY_SECONDS:
                 await asyncio.to_thread(_prune, db, settings)
                 since_prune = 0.0
