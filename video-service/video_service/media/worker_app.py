@@ -17,7 +17,7 @@ from procrastinate import JobContext, RetryStrategy
 from media_common.db import Database
 from video_service.media.runner import JobRunner, TransientJobError
 from video_service.media_events import prune_events
-from video_service.queue import QUEUE, TASK_NAME
+from video_service.queue import QUEUE, SEARCH_PATH_OPTION, TASK_NAME
 from video_service.settings import Settings
 
 logger = logging.getLogger("video_service.worker")
@@ -30,7 +30,9 @@ def queue_app(settings: Settings, runner: JobRunner) -> procrastinate.App:
         hide_password=False
     )
     app = procrastinate.App(
-        connector=procrastinate.PsycopgConnector(conninfo=conninfo, min_size=1, max_size=4)
+        connector=procrastinate.PsycopgConnector(
+            conninfo=conninfo, kwargs={"options": SEARCH_PATH_OPTION}, min_size=1, max_size=4
+        )
     )
     retry = RetryStrategy(
         max_attempts=settings.job_max_attempts,
