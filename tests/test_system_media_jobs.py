@@ -198,3 +198,33 @@ def test_worker_killed_mid_transcode_is_taken_up_and_finishes_once(
         assert stored_under(stack, f"media/{video['id']}/thumb") == [row["thumbnail_key"]]
     finally:
         stack.start("video-worker")
+
+
+def test_ffmpeg_killed_by_a_signal_is_retried_with_backoff(
+    api: Api, stack: Stack, sources: dict[str, Path]
+) -> None:
+    """A transient failure (ffmpeg dies of a signal, not of the file): the job goes back to
+    the queue, runs again after the backoff and succeeds; the video never looks failed."""
+    _, admin = api.company_with_admin()
+    video = api.upload(admin, sources["long"])
+    key = video_row(stack, video["id"])["storage_key"]
+    url = f"{api.base}/api/v1/videos/{video['id']}/events"
+    seen: list[Event] = []
+    reader = threading.Thread(
+        target=lambda: seen.extend(read_events(url, headers=admin.headers, until=_is_ready)),
+        daemon=True,
+    )
+    reader.start()
+    wait_for(lambda: _running_with_progress(api, admin, video["id"]), 120, "hls running")
+    (pid,) = wait_for(lambda: ffmpeg_pids_reading(key), 10, "the transcode's ffmpeg")
+    os.kill(pid, signal.SIGKILL)
+    assert wait_settled(api, admin, video["id"], timeout=180)["status"] == "ready"
+    hls = _hls_job(api, admin, video["id"])
+    assert hls is not None and (hls["status"], hls["attempts"], hls["error"]) == (
+        "succeeded", 2, None,
+    )  # fmt: skip
+    reader.join(timeout=30)
+    statuses = [e.data["status"] for e in seen if e.kind == "job" and e.data["type"] == "hls"]
+    requeued = statuses.index("queued", 1)  # back in the queue after the first run
+    assert "running" in statuses[requeued:] and statuses[-1] == "succeeded", statuses
+    assert [e.data["status"] for e in seen if e.kind == "video"] == ["ready"]
