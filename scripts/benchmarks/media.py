@@ -25,7 +25,7 @@ from video_service.media import ffmpeg
 from video_service.media.ladder import ladder_for
 
 CURL_FORMAT = "%{http_code} %{size_download}\n"
-PRESETS = (("veryfast", 0), ("veryfast", 1), ("faster", 0), ("ultrafast", 0))
+PRESETS = (("veryfast", 0), ("veryfast", 1), ("ultrafast", 0))
 
 
 def make_source(folder: Path, size: str, seconds: int) -> Path:
