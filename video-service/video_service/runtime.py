@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from media_common.access import AccessState, CompanyFeed, UserFeed, feed_client
 from media_common.auth import TokenVerifier
 from media_common.db import Database
 from media_common.internal_http import InternalClient
@@ -33,6 +34,7 @@ class Runtime:
     dispatcher: OutboxDispatcher
     sweeper: OrphanSweeper
     seen_views: SeenViews
+    access: AccessState
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -46,7 +48,12 @@ class Runtime:
         return cls(
             settings=settings,
             db=db,
-            verifier=TokenVerifier(settings.jwks_url, settings.jwt_issuer, settings.jwt_audience),
+            verifier=TokenVerifier(
+                settings.jwks_url,
+                settings.jwt_issuer,
+                settings.jwt_audience,
+                public_keys_file=settings.jwt_public_keys_file,
+            ),
             storage=storage,
             plans=CompanyPlans(
                 InternalClient(settings.company_service_url, token, timeout=2.0, retries=1)
@@ -64,17 +71,27 @@ class Runtime:
                 grace_seconds=settings.orphan_grace_seconds,
             ),
             seen_views=SeenViews(),
+            access=AccessState.for_feeds(
+                [
+                    UserFeed(feed_client(settings.user_service_url, settings)),
+                    CompanyFeed(feed_client(settings.company_service_url, settings)),
+                ],
+                settings,
+            ),
         )
 
     def start_background(self) -> None:
+        self.access.start()
         self.dispatcher.start()
         self.sweeper.start()
 
     def stop_background(self) -> None:
+        self.access.stop()
         self.dispatcher.stop()
         self.sweeper.stop()
 
     def close(self) -> None:
+        self.access.close()
         self.plans.client.close()
         self.dispatcher.client.close()
         self.db.dispose()

@@ -44,10 +44,12 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def current_user(request: Request, runtime: RuntimeDep) -> Claims:
+    """The verified token's claims as of now: deleted users and deactivated companies are
+    401, a changed role replaces the token's (media_common.access)."""
     token = bearer_token(request)
     if token is None:
         raise Unauthorized("Bearer token required")
-    return runtime.verifier.verify(token)
+    return runtime.access.current(runtime.verifier.verify(token))
 
 
 CurrentUser = Annotated[Claims, Depends(current_user)]
@@ -90,7 +92,9 @@ def stream_viewer(
 ) -> Viewer:
     """The Authorization header when present, else the `?token=` playback token."""
     if request.headers.get("authorization") is None and token is not None:
-        return runtime.playback.verify(token, video_id)
+        viewer = runtime.playback.verify(token, video_id)
+        runtime.access.check(viewer.user_id, viewer.company_id)
+        return viewer
     claims = current_user(request, runtime)
     return Viewer(claims.user_id, claims.company_id)
 
