@@ -12,7 +12,7 @@ from company_service.settings import Settings
 from media_common.access import AccessState
 from media_common.auth import Claims, TokenVerifier, bearer_token, check_internal_token
 from media_common.db import Database
-from media_common.errors import Forbidden, NotFound, Unauthorized
+from media_common.errors import NotFound, Unauthorized
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -53,8 +53,7 @@ MemberCompanyId = Annotated[int, Depends(member_company_id)]
 
 def admin_company_id(company_id: MemberCompanyId, user: CurrentUser) -> int:
     """The path's company id, when the caller is one of its admins."""
-    if not user.is_admin:
-        raise Forbidden("Only the company's admins may do this")
+    user.require_admin("Only the company's admins may do this")
     return company_id
 
 

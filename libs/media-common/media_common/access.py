@@ -10,9 +10,16 @@ another service on the request path.
 - a deleted user, or a user of a deactivated company: 401;
 - a changed role: the current role replaces the token's (a demoted admin gets 403 on
   admin actions, a promoted member may act as admin at once);
-- fail closed: when a feed has not been read for `ACCESS_MAX_AGE_SECONDS` (never, after a
-  start), the state may be older than the contract's 5 seconds, so requests that need it
-  answer 503 SERVICE_UNAVAILABLE instead of trusting the token's claims.
+- when a feed has not been read for `ACCESS_MAX_AGE_SECONDS` (or never, after a start),
+  the state may be older than the contract's 5 seconds. Admin authority then fails closed:
+  the claims come back with `fresh=False` and every admin check answers 503
+  (`Claims.require_admin`). Everything else goes on with the last known state: roles and
+  deletions change only through user-service, so while it cannot be reached little can
+  have changed, and videos keep playing (their point credits wait in the outbox) instead
+  of the whole platform failing with user-service. What a stale state may miss: a
+  deletion made in the last second before the feed was lost, or, on a replica that
+  started during the outage, the deletions of the last token lifetime — readers only,
+  until user-service is back.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ import requests
 from prometheus_client import Counter
 
 from media_common.auth import Claims
-from media_common.errors import ServiceUnavailable, Unauthorized
+from media_common.errors import Unauthorized
 from media_common.internal_http import InternalClient
 from media_common.settings import ServiceSettings
 
@@ -164,30 +171,46 @@ class AccessState:
         self._held = _Held()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._inline_lock = threading.Lock()
 
     # -- the request path -------------------------------------------------------------
     def current(self, claims: Claims) -> Claims:
         """The token's claims as of now: 401 deleted user or inactive company, the
-        current role; 503 when the state is too old to judge."""
-        access = self.check(claims.user_id, claims.company_id)
-        if access is not None and access.role != claims.role:
-            return replace(claims, role=access.role)
+        current role; `fresh=False` when the state is too old to confirm an admin."""
+        access, fresh = self._judge(claims.user_id, claims.company_id)
+        role = access.role if access is not None else claims.role
+        if role != claims.role or not fresh:
+            return replace(claims, role=role, fresh=fresh)
         return claims
 
     def check(self, user_id: int, company_id: int) -> UserAccess | None:
-        """401 unless the user and their company are still live; the user's change if any."""
+        """401 unless the user and their company are live (as last known); their change."""
+        return self._judge(user_id, company_id)[0]
+
+    def is_fresh(self) -> bool:
+        return not self._stale(self._held, self._clock())
+
+    def _judge(self, user_id: int, company_id: int) -> tuple[UserAccess | None, bool]:
+        if self._thread is None and self._stale(self._held, self._clock()):
+            # No poller (an app used without its lifespan, as some tests do): read now.
+            with self._inline_lock:
+                if self._stale(self._held, self._clock()):
+                    self.refresh()
         held = self._held  # one snapshot per request: the poller swaps it whole
-        now = self._clock()
-        for feed in self.feeds:
-            read_at = held.read_at.get(feed.name)
-            if read_at is None or now - read_at > self.max_age_seconds:
-                raise ServiceUnavailable("The current authorization state is unavailable")
+        fresh = not self._stale(held, self._clock())
         if company_id in held.inactive_companies:
             raise Unauthorized("The company of this account is deactivated")
         access = held.users.get(user_id)
         if access is not None and (access.deleted or access.company_id != company_id):
             raise Unauthorized("This account no longer exists")
-        return access
+        return access, fresh
+
+    def _stale(self, held: _Held, now: float) -> bool:
+        for feed in self.feeds:
+            read_at = held.read_at.get(feed.name)
+            if read_at is None or now - read_at > self.max_age_seconds:
+                return True
+        return False
 
     # -- the poller -------------------------------------------------------------------
     def refresh(self) -> None:

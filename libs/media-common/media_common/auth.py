@@ -17,7 +17,7 @@ from typing import Any
 import jwt
 from fastapi import Request
 
-from media_common.errors import ServiceUnavailable, Unauthorized
+from media_common.errors import Forbidden, ServiceUnavailable, Unauthorized
 
 ALGORITHMS = ["RS256"]
 REQUIRED_CLAIMS = ["sub", "company_id", "role", "iat", "exp", "iss", "aud", "jti"]
@@ -31,10 +31,20 @@ class Claims:
     company_id: int
     role: str
     jti: str
+    # False when the current authorization state could not be read lately (access.py):
+    # the role is then the last known one, and admin authority is refused (503).
+    fresh: bool = True
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    def require_admin(self, message: str) -> None:
+        """403 unless an admin; 503 for an admin whose role cannot be confirmed now."""
+        if not self.is_admin:
+            raise Forbidden(message)
+        if not self.fresh:
+            raise ServiceUnavailable("The current authorization state is unavailable")
 
 
 def claims_from_payload(payload: dict[str, object]) -> Claims:

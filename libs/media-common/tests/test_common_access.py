@@ -7,7 +7,7 @@ import requests
 
 from media_common.access import AccessState, AccessUpdate, UserAccess
 from media_common.auth import Claims
-from media_common.errors import ServiceUnavailable, Unauthorized
+from media_common.errors import Forbidden, ServiceUnavailable, Unauthorized
 
 
 class Feed:
@@ -43,10 +43,17 @@ def make_state() -> tuple[AccessState, Feed, Feed, Clock]:
     return AccessState([users, companies], max_age_seconds=4, clock=clock), users, companies, clock
 
 
-def test_never_read_fails_closed() -> None:
-    state, *_ = make_state()
+def test_never_read_refuses_admin_authority() -> None:
+    state, users, _, _ = make_state()
+    users.failing = True
+    judged = state.current(claims())
+    assert not judged.fresh
     with pytest.raises(ServiceUnavailable):
-        state.current(claims())
+        judged.require_admin("admins only")
+    with pytest.raises(Forbidden):
+        state.current(claims(role="member")).require_admin("admins only")
+    users.failing = False  # without a poller thread, a stale state is read on demand
+    assert state.current(claims()).fresh
 
 
 def test_current_role_deleted_user_and_inactive_company() -> None:
@@ -68,17 +75,22 @@ def test_current_role_deleted_user_and_inactive_company() -> None:
         state.current(claims(1, 11))  # a user moved out of the token's company
 
 
-def test_a_feed_unreadable_beyond_the_window_answers_503() -> None:
+def test_a_feed_unreadable_beyond_the_window_keeps_the_last_state_but_no_admin() -> None:
     state, users, _, clock = make_state()
+    users.update = AccessUpdate(users={2: UserAccess(10, "member", True)})
     state.refresh()
     users.failing = True
     clock.now += 3
     state.refresh()  # fails: keeps the last state, which is 3 s old
-    assert state.current(claims()).role == "admin"
+    assert state.current(claims()).fresh
     clock.now += 2
     state.refresh()
+    stale = state.current(claims())
+    assert stale.role == "admin" and not stale.fresh
     with pytest.raises(ServiceUnavailable):
-        state.current(claims())
+        stale.require_admin("admins only")
+    with pytest.raises(Unauthorized):  # what is known stays known
+        state.current(claims(2))
     users.failing = False
     state.refresh()
-    assert state.current(claims()).role == "admin"
+    assert state.current(claims()).fresh

@@ -9,7 +9,7 @@ from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from media_common.auth import Claims, bearer_token
-from media_common.errors import Forbidden, Unauthorized
+from media_common.errors import Unauthorized
 from media_common.storage import ObjectStorage
 from video_service import videos
 from video_service.models import Video
@@ -56,8 +56,7 @@ CurrentUser = Annotated[Claims, Depends(current_user)]
 
 
 def admin_only(user: CurrentUser) -> Claims:
-    if not user.is_admin:
-        raise Forbidden("Only company admins may do this")
+    user.require_admin("Only company admins may do this")
     return user
 
 
