@@ -53,14 +53,14 @@ def test_a_founding_killed_half_way_leaves_nothing_usable(api: Api, stack: Stack
             finally:
                 lock.rollback()  # user-service goes on and creates the founder
         eventually(lambda: _count(stack, founders) == 1, timeout=15, what="the late founder")
-        # the founder exists but is of no use: its company is pending, never active
-        login = api.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
-        assert_error(login, 401, "INVALID_CREDENTIALS")
     finally:
         lock.close()
         stack.start("company-service")
-    # the founding sweeper settles it (FOUNDING_GRACE_SECONDS=15 in the test stack)
-    eventually(lambda: _count(stack, companies) == 0, timeout=60, what="the sweep")
+    # the founder exists but is of no use: its company is pending, never active
+    login = api.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+    assert_error(login, 401, "INVALID_CREDENTIALS")
+    # the founding sweeper settles it (FOUNDING_GRACE_SECONDS=40 in the test stack)
+    eventually(lambda: _count(stack, companies) == 0, timeout=120, what="the sweep")
     eventually(lambda: _count(stack, founders) == 0, timeout=10, what="the founder removal")
     company = api.create_company(name, admin_email=email)
     assert (company["name"], company["admin"]["email"]) == (name, email)

@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         InternalClient(
             settings.user_service_url,
             settings.internal_token.get_secret_value(),
-            timeout=10.0,
+            timeout=15.0,
             retries=1,
         )
     )

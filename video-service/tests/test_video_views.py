@@ -147,7 +147,7 @@ def test_video_plays_while_user_service_is_down(
         response = client.get(f"/api/v1/videos/{video_id}/stream", headers=tenant.member)
         assert response.status_code == 200
         assert response.content == fixture_bytes("tiny.mp4")
-        assert time.monotonic() - started < 1
+        assert time.monotonic() - started < 2  # nothing waits for user-service
     [row] = outbox_rows(db, [idempotency_key(tenant.member_id, video_id)])
     assert row.status == "pending"  # delivered once user-service is back (dispatcher tests)
 
