@@ -258,6 +258,7 @@ def local_values(base: Path, ports: dict[str, int], **overrides: str) -> dict[st
         "UPLOAD_BODY_MAX_MB": "2",
         "AUTH_RATE_LIMIT_PER_MIN": "60",
         "AUTH_RATE_LIMIT_BURST": "5",
+        "RATE_LIMIT_RETRY_AFTER": "1",
         "STORAGE_DIR": str(base / "storage"),
         "DOCS_HTML": str(ROOT / "gateway" / "docs.html"),
     }
