@@ -61,7 +61,9 @@ def test_malformed_request_line_is_json_400(gateway: Gateway, line: bytes) -> No
 def test_malformed_headers_are_json_400(
     gateway: Gateway, headers: list[tuple[bytes, bytes]]
 ) -> None:
-    resp = request(gateway.url, b"/api/v1/users", method=b"POST", headers=headers, body=b"0\r\n\r\n")
+    resp = request(
+        gateway.url, b"/api/v1/users", method=b"POST", headers=headers, body=b"0\r\n\r\n"
+    )
     assert_raw_json_error(resp, 400, "BAD_REQUEST")
 
 
