@@ -86,6 +86,7 @@ class Gateway:
     conf: Path
     storage: Path
     error_log: Path
+    access_log: Path
 
 
 def nginx_binary() -> str:
@@ -164,6 +165,7 @@ def start_gateway(
             conf=conf,
             storage=storage,
             error_log=base / "error.log",
+            access_log=base / "access.log",
         )
         wait_http(f"{gateway.url}/healthz")
         return gateway
