@@ -35,6 +35,16 @@ RANGE = "ours: GET /stream, Range: bytes=0-1023"
 HEALTHZ = "ours: video-service /healthz (direct)"
 GATEWAY_HEALTHZ = "gateway /healthz (nginx alone)"
 
+SHORT = {
+    BARE: "bare",
+    REFERENCE: "reference",
+    USERS_ME: "users/me",
+    USERS: "users",
+    VIDEO: "videos/{id}",
+    RANGE: "Range",
+    HEALTHZ: "healthz",
+    GATEWAY_HEALTHZ: "gateway healthz",
+}
 # (numerator, denominator, target): the targets, printed next to the measured ratio
 RATIOS = [
     (USERS_ME, REFERENCE, 3.0),
@@ -128,9 +138,8 @@ def report(replicas: int, results: dict[str, list[WrkResult]], seconds: int) -> 
     for top, bottom, goal in RATIOS:
         ratio = median(_rps(results[top])) / median(_rps(results[bottom]))
         verdict = "-" if goal is None else ("met" if ratio >= goal else "not met")
-        ratio_rows.append(
-            [f"{top} / {bottom}", f"{ratio:.2f}x", "-" if goal is None else f">= {goal}x", verdict]
-        )
+        label = f"{SHORT[top]} / {SHORT[bottom]}"
+        ratio_rows.append([label, f"{ratio:.2f}x", "-" if goal is None else f">= {goal}x", verdict])
     table(["ratio (median req/s)", "measured", "target", ""], ratio_rows)
 
 

@@ -105,6 +105,7 @@ def _uvicorn(source: str, module: str, health_path: str, env: dict[str, str]) ->
             uvicorn_command(app_dir, f"{module}:app", port),
             env={**os.environ, **env},
             stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             wait_until_up(f"http://127.0.0.1:{port}{health_path}", process)
@@ -146,7 +147,7 @@ def _create_users(dsn: str) -> None:
         )
         cur.execute(
             "INSERT INTO bench_reference.users (id, email, name, role, company_id, points) "
-            "SELECT n, 'user' || n || '@bench.example.com', 'User ' || n, 'member', 1 + n % 10,"
+            "SELECT n, 'user' || n || '@bench.example.com', 'User ' || n, 'member', 1 + n %% 10,"
             " 0 FROM generate_series(1, %s) AS n",
             (REFERENCE_USERS,),
         )
