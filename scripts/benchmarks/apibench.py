@@ -130,10 +130,10 @@ def report(replicas: int, results: dict[str, list[WrkResult]], seconds: int) -> 
                 f"{median(rps):,.0f} ({min(rps):,.0f}-{max(rps):,.0f})",
                 f"{median([r.p50_ms for r in runs]):.1f}",
                 f"{median([r.p99_ms for r in runs]):.1f}",
-                str(sum(r.bad_responses for r in runs)),
+                f"{sum(r.non_2xx for r in runs)} / {sum(r.socket_errors for r in runs)}",
             ]
         )
-    table(["target", "req/s", "p50 ms", "p99 ms", "non-2xx/errors"], rows)
+    table(["target", "req/s", "p50 ms", "p99 ms", "non-2xx / socket errors"], rows)
     ratio_rows = []
     for top, bottom, goal in RATIOS:
         ratio = median(_rps(results[top])) / median(_rps(results[bottom]))

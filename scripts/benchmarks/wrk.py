@@ -18,7 +18,8 @@ class WrkResult:
     p50_ms: float
     p99_ms: float
     requests: int
-    bad_responses: int  # non-2xx/3xx answers plus socket errors: any is reported, never hidden
+    non_2xx: int  # answers other than 2xx/3xx: reported, never hidden
+    socket_errors: int  # connect/read/write errors and timeouts (wrk's 2 s per request)
 
 
 def ensure_wrk() -> str:
@@ -57,15 +58,13 @@ def parse(output: str) -> WrkResult:
     errors = re.search(
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
     )
-    bad_count = int(bad.group(1)) if bad else 0
-    if errors:
-        bad_count += sum(int(n) for n in errors.groups())
     return WrkResult(
         requests_per_second=float(rps.group(1)),
         p50_ms=_millis(p50.group(1)),
         p99_ms=_millis(p99.group(1)),
         requests=int(total.group(1)),
-        bad_responses=bad_count,
+        non_2xx=int(bad.group(1)) if bad else 0,
+        socket_errors=sum(int(n) for n in errors.groups()) if errors else 0,
     )
 
 
@@ -116,5 +115,6 @@ def run_wrk_split(
         p50_ms=max(p.p50_ms for p in parts),
         p99_ms=max(p.p99_ms for p in parts),
         requests=sum(p.requests for p in parts),
-        bad_responses=sum(p.bad_responses for p in parts),
+        non_2xx=sum(p.non_2xx for p in parts),
+        socket_errors=sum(p.socket_errors for p in parts),
     )
