@@ -108,7 +108,7 @@ def _uvicorn(source: str, module: str, health_path: str, env: dict[str, str]) ->
             stderr=subprocess.DEVNULL,
         )
         try:
-            wait_until_up(f"http://127.0.0.1:{port}{health_path}", process)
+            wait_until_up(f"http://127.0.0.1:{port}{health_path}", process, timeout=90)
             yield f"http://127.0.0.1:{port}"
         finally:
             _stop(process)
