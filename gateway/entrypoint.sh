@@ -21,6 +21,9 @@ OUT="${NGINX_CONF:-/tmp/nginx/nginx.conf}"
 : "${MAX_UPLOAD_MB:=2048}"
 : "${AUTH_RATE_LIMIT_PER_MIN:=60}"
 : "${AUTH_RATE_LIMIT_BURST:=10}"
+# Retry-After of a 429: the seconds until the limit frees one more request.
+RATE_LIMIT_RETRY_AFTER=$(((60 + AUTH_RATE_LIMIT_PER_MIN - 1) / AUTH_RATE_LIMIT_PER_MIN))
+export RATE_LIMIT_RETRY_AFTER
 : "${STORAGE_DIR:=/srv/videos}"
 : "${DOCS_HTML:=/etc/nginx/media/docs.html}"
 : "${COMPANY_UPSTREAM:=company-service:8000}"

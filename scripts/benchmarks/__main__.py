@@ -1,4 +1,4 @@
-"""`scripts/bench stream|points|media|all`: figures of the running local stack (never asserts).
+"""`scripts/bench stream|points|media|api|all`: figures of the running local stack (no asserts).
 
 Reads the gateway URL, service ports, secrets and admin DSN from the stack's stack.json
 (default .stack/stack.json; --state to change). Prints Markdown tables.
@@ -12,6 +12,7 @@ import platform
 from datetime import UTC, datetime
 from pathlib import Path
 
+from benchmarks.apibench import run_api
 from benchmarks.media import PARTS, run_media
 from benchmarks.points import run_points
 from benchmarks.report import say
@@ -21,7 +22,7 @@ from benchmarks.stream import run_stream
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["stream", "points", "media", "all"])
+    parser.add_argument("what", choices=["stream", "points", "media", "api", "all"])
     parser.add_argument("--state", type=Path, default=DEFAULT_STATE, help="stack.json to use")
     parser.add_argument("--size-mb", type=int, default=256, help="stream: file size (MiB)")
     parser.add_argument("--runs", type=int, default=5, help="stream: runs per measurement")
@@ -30,8 +31,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--credits", type=int, default=1000, help="points: credits per run")
     parser.add_argument("--spread", type=int, default=100, help="points: users in the spread")
-    parser.add_argument("--seconds", type=int, default=10, help="media: source length (s)")
-    parser.add_argument("--rounds", type=int, default=20, help="media: segment list repeats")
+    parser.add_argument("--seconds", type=int, default=5, help="api: seconds per wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="api: rounds over all targets")
+    parser.add_argument(
+        "--replicas", default="1,2", help="api: replica counts to measure, comma-separated"
+    )
+    parser.add_argument("--source-seconds", type=int, default=10, help="media: source length (s)")
+    parser.add_argument("--segment-rounds", type=int, default=20, help="media: list repeats")
     parser.add_argument("--gets", type=int, default=500, help="media: GETs per latency run")
     parser.add_argument(
         "--parts", default=",".join(PARTS), help="media: segments,latency,transcode"
@@ -55,7 +61,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.what in ("points", "all"):
         run_points(stack, args.credits, args.spread)
     if args.what in ("media", "all"):
-        run_media(stack, args.seconds, args.rounds, args.gets, tuple(args.parts.split(",")))
+        parts = tuple(args.parts.split(","))
+        run_media(stack, args.source_seconds, args.segment_rounds, args.gets, parts)
+    if args.what in ("api", "all"):
+        replicas = [int(n) for n in args.replicas.split(",") if n.strip()]
+        run_api(args.state, args.seconds, args.rounds, replicas)
     return 0
 
 

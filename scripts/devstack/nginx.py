@@ -58,6 +58,11 @@ def first_nameserver() -> str:
     return "127.0.0.1"
 
 
+def retry_after_seconds(per_minute: int) -> int:
+    """Retry-After of a 429: the whole seconds until the limit frees one more request."""
+    return -(-60 // per_minute)
+
+
 def template_values(cfg: StackConfig) -> dict[str, str]:
     """The placeholder values for the local stack (the Swarm image sets its own)."""
     tmp = cfg.nginx_dir / "tmp"
@@ -81,6 +86,7 @@ def template_values(cfg: StackConfig) -> dict[str, str]:
         "UPLOAD_BODY_MAX_MB": str(cfg.max_upload_mb + 1),
         "AUTH_RATE_LIMIT_PER_MIN": str(cfg.auth_rate_limit_per_min),
         "AUTH_RATE_LIMIT_BURST": str(cfg.auth_rate_limit_burst),
+        "RATE_LIMIT_RETRY_AFTER": str(retry_after_seconds(cfg.auth_rate_limit_per_min)),
         "STORAGE_DIR": str(cfg.storage_dir),
         "DOCS_HTML": str(DOCS_HTML),
         **ups,

@@ -1,6 +1,9 @@
-"""The gateway's limits, checked on real nginx: body sizes and the auth rate limit."""
+"""The gateway's limits, checked on real nginx: body sizes and the rate limits per client
+address (login/token/refresh; company creation and sign-up)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import requests
 
@@ -30,9 +33,9 @@ def test_upload_streams_up_to_its_own_limit(
 
 
 def test_auth_endpoints_are_rate_limited_per_address(
-    start_gateway: object, upstreams: Upstreams
+    start_gateway: Callable[..., Gateway], upstreams: Upstreams
 ) -> None:
-    gw = start_gateway(upstreams.ports, AUTH_RATE_LIMIT_PER_MIN="60", AUTH_RATE_LIMIT_BURST="3")  # type: ignore[operator]
+    gw = start_gateway(upstreams.ports, AUTH_RATE_LIMIT_PER_MIN="60", AUTH_RATE_LIMIT_BURST="3")
     with requests.Session() as http:
         statuses = [http.post(f"{gw.url}/api/v1/auth/login", json={}).status_code for _ in range(8)]
         assert statuses.count(200) >= 1
@@ -43,7 +46,7 @@ def test_auth_endpoints_are_rate_limited_per_address(
         limited = http.post(f"{gw.url}/api/v1/auth/login", json={}, headers={"X-Request-ID": "rl"})
         body = assert_json_error(limited, 429, "RATE_LIMITED")
         assert body["request_id"] == "rl"
-        assert limited.headers["Retry-After"]
+        assert limited.headers["Retry-After"] == "1"
         # other auth calls are not limited
         for _ in range(10):
             assert http.get(f"{gw.url}/api/v1/auth/jwks.json").status_code == 200
@@ -51,6 +54,59 @@ def test_auth_endpoints_are_rate_limited_per_address(
     with requests.Session() as other:
         other.mount("http://", SourceAddressAdapter("127.0.0.2"))
         assert other.post(f"{gw.url}/api/v1/auth/login", json={}).status_code == 200
+
+
+def test_company_creation_and_signup_are_rate_limited_per_address(
+    start_gateway: Callable[..., Gateway], upstreams: Upstreams
+) -> None:
+    gw = start_gateway(
+        upstreams.ports,
+        AUTH_RATE_LIMIT_PER_MIN="10",
+        AUTH_RATE_LIMIT_BURST="2",
+        RATE_LIMIT_RETRY_AFTER="6",
+    )
+    with requests.Session() as http:
+        statuses = [http.post(f"{gw.url}/api/v1/companies", json={}).status_code for _ in range(5)]
+        assert statuses[:3] == [200, 200, 200], statuses  # the first one and a burst of 2
+        assert statuses[3:] == [429, 429], statuses
+        # company creation and sign-up share one budget; spellings nginx normalises, and a
+        # query string, do not get around it
+        for path in (
+            "/api/v1/users",
+            "/api/v1/companies?x=1",
+            "//api/v1/companies",
+            "/api/v1/./users",
+            "/api/v1/users?token=t",
+        ):
+            limited = http.post(gw.url + path, json={}, headers={"X-Request-ID": "rl-2"})
+            body = assert_json_error(limited, 429, "RATE_LIMITED")
+            assert body["request_id"] == "rl-2"
+            assert limited.headers["Retry-After"] == "6", path
+        # only those two POSTs count: reads, other methods and logins go on
+        for method, path in (
+            ("GET", "/api/v1/users"),
+            ("GET", "/api/v1/companies/1"),
+            ("PATCH", "/api/v1/companies/1"),
+            ("DELETE", "/api/v1/users/5"),
+            ("POST", "/api/v1/users/5/role"),
+            ("POST", "/api/v1/auth/login"),
+        ):
+            assert http.request(method, gw.url + path, json={}).status_code == 200, path
+    with requests.Session() as other:
+        other.mount("http://", SourceAddressAdapter("127.0.0.3"))
+        assert other.post(f"{gw.url}/api/v1/companies", json={}).status_code == 200
+        assert other.post(f"{gw.url}/api/v1/users", json={}).status_code == 200
+
+
+def test_login_budget_is_not_spent_by_signups(
+    start_gateway: Callable[..., Gateway], upstreams: Upstreams
+) -> None:
+    gw = start_gateway(upstreams.ports, AUTH_RATE_LIMIT_PER_MIN="60", AUTH_RATE_LIMIT_BURST="1")
+    with requests.Session() as http:
+        for _ in range(2):
+            http.post(f"{gw.url}/api/v1/auth/login", json={})
+        assert http.post(f"{gw.url}/api/v1/auth/login", json={}).status_code == 429
+        assert http.post(f"{gw.url}/api/v1/companies", json={}).status_code == 200
 
 
 class SourceAddressAdapter(requests.adapters.HTTPAdapter):

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from devstack.nginx import retry_after_seconds
 from tests.gateway.assertions import assert_json_error
 from tests.gateway.conftest import (
     LOCAL_KEY,
@@ -49,6 +50,15 @@ def test_swarm_rendering_by_the_image_entrypoint(tmp_path: Path, upstreams: Upst
     assert "listen 8080 default_server;" in text
     assert "client_max_body_size 2048m;" in text
     assert "client_max_body_size 2049m;" in text
+    assert "add_header Retry-After 1 always;" in text  # 60 a minute: one more each second
+    slow = tmp_path / "slow.conf"
+    subprocess.run(
+        ["sh", str(ROOT / "gateway" / "entrypoint.sh"), "--render", str(slow)],
+        env={**env, "AUTH_RATE_LIMIT_PER_MIN": "7"},
+        check=True,
+    )
+    assert "add_header Retry-After 9 always;" in slow.read_text()  # ceil(60 / 7)
+    assert [retry_after_seconds(n) for n in (1, 7, 59, 60, 61, 100000)] == [60, 9, 2, 1, 1, 1]
     # nginx -t on it, with the Swarm service names (unresolvable here) pointed at loopback
     # and the container paths moved into tmp_path.
     for name in ("company", "user", "video"):

@@ -121,3 +121,27 @@ def test_stream_of_missing_object_is_json_404(gateway: Gateway, http: requests.S
         resp = http.get(gateway.url + path, headers={"X-Request-ID": "gone-1"})
         body = assert_json_error(resp, 404, "NOT_FOUND")
         assert body["request_id"] == "gone-1"
+
+
+@pytest.mark.parametrize("backend", ["local", "s3"])
+@pytest.mark.parametrize("header", ["bytes=0-1,5-9", "bytes=0-0, -1", "bytes=10-20,0-5,30-40"])
+def test_several_ranges_get_the_whole_file(
+    gateway: Gateway, http: requests.Session, upstreams: Upstreams, backend: str, header: str
+) -> None:
+    """Several ranges: 200 and the whole file, exactly as without a Range header."""
+    path, data = STREAMS[backend]
+    plain = http.get(gateway.url + path)
+    before = len(upstreams.s3_seen.requests)
+    resp = http.get(gateway.url + path, headers={"Range": header, "If-Range": '"abc"'})
+    assert resp.status_code == 200, resp.status_code
+    assert resp.content == data
+    assert "Content-Range" not in resp.headers
+    for name in ("Content-Type", "Content-Length", "Accept-Ranges"):
+        assert resp.headers[name] == plain.headers[name], name
+    assert_no_internal_headers(resp)
+    if backend == "s3":  # the store is asked for the whole object
+        sent = upstreams.s3_seen.requests[before]["headers"]
+        assert "range" not in sent and "if-range" not in sent, sent
+    head = http.head(gateway.url + path, headers={"Range": header})
+    assert head.status_code == 200
+    assert head.headers["Content-Length"] == str(len(data))
