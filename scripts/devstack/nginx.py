@@ -15,6 +15,7 @@ from devstack.render import render_file, upstream_lines
 from devstack.ui import StackError
 
 DOCS_HTML = REPO / "gateway" / "docs.html"
+CONSOLE_DIR = REPO / "gateway" / "console"
 
 
 def find_nginx() -> Path | None:
@@ -83,6 +84,7 @@ def template_values(cfg: StackConfig) -> dict[str, str]:
         "AUTH_RATE_LIMIT_BURST": str(cfg.auth_rate_limit_burst),
         "STORAGE_DIR": str(cfg.storage_dir),
         "DOCS_HTML": str(DOCS_HTML),
+        "CONSOLE_DIR": str(CONSOLE_DIR),
         **ups,
     }
 
