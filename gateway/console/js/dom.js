@@ -1,4 +1,4 @@
-// Building the DOM without innerHTML (no markup injection from API data).
+// Building the DOM from nodes and text, never from markup strings (no injection from API data).
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs)) {
