@@ -41,9 +41,7 @@ class BrowserLog:
     def foreign_urls(self) -> list[str]:
         """Requests that left the gateway's origin (blob:/data: stay in the page)."""
         return [
-            url
-            for url in self.urls
-            if not url.startswith((self.origin + "/", "blob:", "data:"))
+            url for url in self.urls if not url.startswith((self.origin + "/", "blob:", "data:"))
         ]
 
     def urls_with_tokens(self) -> list[str]:

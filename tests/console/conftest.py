@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from tests.console.browser_log import BrowserLog
+from tests.console.features import Features
 from tests.support.stack import Stack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,16 +34,25 @@ SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 
 @pytest.fixture(scope="session")
+def features(stack: Stack) -> Features:
+    return Features.of(stack.gateway)
+
+
+@pytest.fixture(scope="session")
 def playwright() -> Iterator[Playwright]:
     if not Path(CHROMIUM).is_file():
-        pytest.fail(f"{CHROMIUM} missing: apt-get install -y chromium (scripts/test does it as root)")
+        pytest.fail(
+            f"{CHROMIUM} missing: apt-get install -y chromium (scripts/test does it as root)"
+        )
     with sync_playwright() as driver:
         yield driver
 
 
 @pytest.fixture(scope="session")
 def browser(playwright: Playwright) -> Iterator[Browser]:
-    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+    chromium = playwright.chromium.launch(
+        executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True
+    )
     yield chromium
     chromium.close()
 

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import requests
+
 from devstack.config import StackConfig
 from devstack.nginx import find_nginx, template_values
 from devstack.render import render_file
@@ -47,7 +48,12 @@ def small_limit_gateway(stack_dir: Path, work: Path) -> Iterator[str]:
     binary = find_nginx()
     assert binary is not None, "nginx missing (scripts/stack up installs it)"
     cmd = [str(binary), "-p", str(work), "-e", str(work / "error.log"), "-c", str(conf)]
-    proc = subprocess.Popen([*cmd, "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [*cmd, "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 10

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from playwright.sync_api import CDPSession, Page, expect
 
-from tests.support.client import PASSWORD, unique
+from tests.console.features import Features
+from tests.support.client import PASSWORD, Api, unique
 
 
 def create_company(page: Page) -> tuple[str, str]:
@@ -24,6 +25,16 @@ def create_company(page: Page) -> tuple[str, str]:
     expect(page.get_by_role("heading", name="Library")).to_be_visible()
     expect(page.locator("#who-name")).to_contain_text("(admin)")
     return company, email
+
+
+def admin_account(page: Page, api: Api, features: Features) -> str:
+    """A new company and its admin, logged in; returns the admin's email."""
+    if features.company_with_admin:
+        return create_company(page)[1]
+    # Before revision 2: the company, then the open sign-up (its first user is the admin).
+    user = api.signup(api.create_company()["id"])
+    log_in(page, user["email"])
+    return str(user["email"])
 
 
 def log_in(page: Page, email: str, password: str = PASSWORD) -> None:
@@ -45,7 +56,12 @@ def throttle_uploads(page: Page, bytes_per_second: int) -> CDPSession:
     cdp.send("Network.enable")
     cdp.send(
         "Network.emulateNetworkConditions",
-        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": bytes_per_second},
+        {
+            "offline": False,
+            "latency": 0,
+            "downloadThroughput": -1,
+            "uploadThroughput": bytes_per_second,
+        },
     )
     return cdp
 
@@ -54,7 +70,9 @@ def upload_refused(page: Page, name: str, data: bytes, mime: str) -> str:
     """Try to upload a file the API refuses; returns the error the page shows."""
     page.goto("/#/upload")
     page.get_by_label("Title").fill(unique("Refused"))
-    page.get_by_label("Video file").set_input_files({"name": name, "mimeType": mime, "buffer": data})
+    page.get_by_label("Video file").set_input_files(
+        {"name": name, "mimeType": mime, "buffer": data}
+    )
     page.get_by_role("button", name="Upload").click()
     alert = page.get_by_role("alert")
     expect(alert).to_be_visible()
@@ -76,7 +94,10 @@ def progress_value(page: Page) -> float:
 def wait_progress_between(page: Page, low: float, high: float) -> float:
     """Wait until the upload bar shows a value in (low, high); returns it."""
     page.wait_for_function(
-        f"() => {{ const v = document.getElementById('upload-progress')?.value ?? 0; return v > {low} && v < {high}; }}",
+        "([low, high]) => {"
+        " const v = document.getElementById('upload-progress')?.value ?? 0;"
+        " return v > low && v < high; }",
+        arg=[low, high],
         polling=50,
     )
     return progress_value(page)

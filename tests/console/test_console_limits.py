@@ -12,7 +12,9 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.console import steps
 from tests.console.conftest import screenshot
+from tests.console.features import Features
 from tests.console.small_gateway import UPLOAD_LIMIT_MB, small_limit_gateway
+from tests.support.client import Api
 from tests.support.stack import Stack
 
 
@@ -22,13 +24,17 @@ def small_gateway(stack: Stack, tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-def test_too_large_upload_shows_the_gateway_words(browser: Browser, small_gateway: str) -> None:
+def test_too_large_upload_shows_the_gateway_words(
+    browser: Browser, small_gateway: str, features: Features
+) -> None:
     context = browser.new_context(base_url=small_gateway)
     try:
         page = context.new_page()
-        steps.create_company(page)
+        steps.admin_account(page, Api(small_gateway), features)
         big = b"\0" * (UPLOAD_LIMIT_MB + 2) * 1024 * 1024
-        token = page.evaluate("JSON.parse(sessionStorage.getItem('media-resource.session')).accessToken")
+        token = page.evaluate(
+            "JSON.parse(sessionStorage.getItem('media-resource.session')).accessToken"
+        )
         direct = requests.post(
             f"{small_gateway}/api/v1/videos",
             headers={"Authorization": f"Bearer {token}"},
@@ -46,9 +52,11 @@ def test_too_large_upload_shows_the_gateway_words(browser: Browser, small_gatewa
         context.close()
 
 
-def test_access_token_is_refreshed_before_it_expires(page: Page) -> None:
+def test_access_token_is_refreshed_before_it_expires(
+    page: Page, api: Api, features: Features
+) -> None:
     page.clock.install()
-    _, email = steps.create_company(page)
+    steps.admin_account(page, api, features)
     before = page.evaluate("JSON.parse(sessionStorage.getItem('media-resource.session'))")
     lifetime_ms = before["expiresAt"] - page.evaluate("Date.now()")
     assert lifetime_ms > 60_000
@@ -61,4 +69,3 @@ def test_access_token_is_refreshed_before_it_expires(page: Page) -> None:
     # Still logged in: the next screen loads with the new token.
     page.goto("/#/points")
     expect(page.locator("#balance")).to_have_text("0")
-    assert email

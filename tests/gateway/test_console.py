@@ -60,8 +60,13 @@ def test_assets(gateway: Gateway, http: requests.Session, path: str, content_typ
     assert again.status_code == 304
 
 
-@pytest.mark.parametrize("path", ["/console/nope.js", "/console/js/", "/console/js", "/console/../docs.html", "/index.html"])
-def test_unknown_console_paths_are_json_404(gateway: Gateway, http: requests.Session, path: str) -> None:
+@pytest.mark.parametrize(
+    "path",
+    ["/console/nope.js", "/console/js/", "/console/js", "/console/../docs.html", "/index.html"],
+)
+def test_unknown_console_paths_are_json_404(
+    gateway: Gateway, http: requests.Session, path: str
+) -> None:
     resp = http.get(f"{gateway.url}{path}")
     if resp.status_code == 400:  # nginx refuses the ../ outright
         assert_json_error(resp, 400, "BAD_REQUEST")
@@ -71,12 +76,16 @@ def test_unknown_console_paths_are_json_404(gateway: Gateway, http: requests.Ses
 
 def test_writes_to_the_console_are_json_405(gateway: Gateway, http: requests.Session) -> None:
     assert_json_error(http.post(f"{gateway.url}/", data=b"x"), 405, "METHOD_NOT_ALLOWED")
-    assert_json_error(http.post(f"{gateway.url}/console/app.css", data=b"x"), 405, "METHOD_NOT_ALLOWED")
+    assert_json_error(
+        http.post(f"{gateway.url}/console/app.css", data=b"x"), 405, "METHOD_NOT_ALLOWED"
+    )
 
 
 def test_no_inline_script_and_no_other_origin_in_our_files() -> None:
     html = (CONSOLE / "index.html").read_text(encoding="utf-8")
-    assert re.findall(r"<script\b[^>]*>", html) == ['<script type="module" src="/console/js/main.js">']
+    assert re.findall(r"<script\b[^>]*>", html) == [
+        '<script type="module" src="/console/js/main.js">'
+    ]
     assert not re.search(r"\son[a-z]+=", html)  # no inline event handlers
     for path in [*CONSOLE.glob("js/**/*.js"), CONSOLE / "app.css", CONSOLE / "index.html"]:
         text = path.read_text(encoding="utf-8")

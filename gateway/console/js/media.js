@@ -25,7 +25,9 @@ export async function pointsByVideo() {
 }
 
 export function statusBadge(status) {
-  return h("span", { class: `badge status-${status ?? "unknown"}`, dataset: { status: status ?? "" } }, status ?? "unknown");
+  // Videos from before the media pipeline carry no status: nothing to show.
+  if (!status) return h("span", { class: "muted" }, "–");
+  return h("span", { class: `badge status-${status}`, dataset: { status } }, status);
 }
 
 /** A poster <img> (or a placeholder until one exists) that fills itself in. */

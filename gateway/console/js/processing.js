@@ -28,10 +28,13 @@ export function processingPanel(video, onVideo = () => {}) {
   const status = h("p", { class: "video-status" }, "Status: ", statusBadge(video.status));
   const jobs = h("ul", { class: "jobs", "aria-label": "Processing jobs" });
   const live = h("p", { class: "live-state muted", "aria-live": "polite" });
-  const element = h("section", { class: "processing card", "aria-labelledby": `processing-${video.id}` }, h("h2", { id: `processing-${video.id}` }, "Processing"), status, jobs, live);
+  // Hidden until there is something to show (a job, an event): videos processed long ago,
+  // or a deployment without the pipeline, get no empty panel.
+  const element = h("section", { class: "processing card", hidden: true, "aria-labelledby": `processing-${video.id}` }, h("h2", { id: `processing-${video.id}` }, "Processing"), status, jobs, live);
   const rows = new Map();
 
   function showJob(job) {
+    element.hidden = false;
     const known = rows.get(job.id);
     if (known) {
       known.update(job);
@@ -43,6 +46,7 @@ export function processingPanel(video, onVideo = () => {}) {
   }
 
   function showVideo(next) {
+    element.hidden = false;
     status.replaceChildren("Status: ", statusBadge(next.status));
     onVideo(next);
   }

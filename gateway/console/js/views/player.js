@@ -109,12 +109,8 @@ export async function showVideo({ me, main, args }) {
       ),
     );
   }
-  main.prepend(
-    h("h1", {}, video.title),
-    video.description ? h("p", { class: "description" }, video.description) : null,
-    h("div", { class: "player-wrap" }, player),
-    source,
-  );
+  const top = [h("h1", {}, video.title), video.description ? h("p", { class: "description" }, video.description) : null, h("div", { class: "player-wrap" }, player), source];
+  main.prepend(...top.filter(Boolean));
   main.append(info, actions, panel.element);
   return () => {
     panel.stop();
