@@ -62,7 +62,7 @@ def test_console_walk(
     title = unique("Test pattern")
     cdp = steps.throttle_uploads(page, UPLOAD_BYTES_PER_SECOND)
     steps.start_upload(page, title, sample_clip)
-    first = steps.wait_progress_between(page, 0, 70)
+    first = steps.wait_progress_between(page, 20, 70)
     screenshot(page, "upload-in-progress")
     later = steps.wait_progress_between(page, first, 100)
     assert 0 < first < later < 100
@@ -128,6 +128,8 @@ def test_console_walk(
         "button", name="Restore"
     )
     expect(restore).to_be_disabled()
+    trashed = page.locator(f".video-card[data-video-id='{video_id}']")
+    expect(trashed.locator(".points")).to_have_text("10")
     expect(restore).to_have_accessible_description(
         "Restoring needs a paid plan; your company is on the free plan."
     )

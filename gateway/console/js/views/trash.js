@@ -3,6 +3,7 @@
 import * as api from "../api.js";
 import { h, errorBox, formatTime } from "../dom.js";
 import { flash } from "../flash.js";
+import { pointsByVideo } from "../media.js";
 import { videoCard } from "./library.js";
 
 function restoreButton(video, company, error, card) {
@@ -39,11 +40,15 @@ export async function showTrash({ me, main }) {
   const list = h("ul", { class: "video-grid", "aria-label": "Deleted videos" });
   main.append(h("h1", {}, "Trash"), error, list);
   try {
-    const [page, company] = await Promise.all([api.get("/api/v1/videos?deleted=true&limit=100"), api.get(`/api/v1/companies/${me.company_id}`)]);
+    const [page, company, earned] = await Promise.all([
+      api.get("/api/v1/videos?deleted=true&limit=100"),
+      api.get(`/api/v1/companies/${me.company_id}`),
+      pointsByVideo(),
+    ]);
     main.insertBefore(h("p", { class: "plan" }, `Plan: ${company.effective_plan}`), error);
     if (page.items.length === 0) list.replaceWith(h("p", { class: "empty" }, "The trash is empty."));
     for (const video of page.items) {
-      const card = videoCard(video, undefined, urls);
+      const card = videoCard(video, earned.get(video.id), urls);
       card.querySelector(".meta").append(restoreButton(video, company, error, card));
       list.append(card);
     }
