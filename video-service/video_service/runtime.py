@@ -13,8 +13,10 @@ from media_common.db import Database
 from media_common.internal_http import InternalClient
 from media_common.storage import ObjectStorage, storage_from_settings
 from video_service.dispatcher import OutboxDispatcher
+from video_service.output_cache import OutputCache
 from video_service.plans import CompanyPlans
 from video_service.playback import PlaybackTokens
+from video_service.queue import JobQueue
 from video_service.settings import Settings
 from video_service.sweeper import OrphanSweeper
 from video_service.views import SeenViews
@@ -33,6 +35,8 @@ class Runtime:
     dispatcher: OutboxDispatcher
     sweeper: OrphanSweeper
     seen_views: SeenViews
+    queue: JobQueue
+    outputs: OutputCache
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -64,6 +68,8 @@ class Runtime:
                 grace_seconds=settings.orphan_grace_seconds,
             ),
             seen_views=SeenViews(),
+            queue=JobQueue(db.engine),
+            outputs=OutputCache(db.sessionmaker),
         )
 
     def start_background(self) -> None:
@@ -77,4 +83,5 @@ class Runtime:
     def close(self) -> None:
         self.plans.client.close()
         self.dispatcher.client.close()
+        self.queue.close()
         self.db.dispose()
