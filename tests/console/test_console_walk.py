@@ -29,8 +29,12 @@ def bearer(page: Page) -> dict[str, str]:
 
 def open_player(page: Page, video_id: int) -> dict[str, object]:
     """Open the video's page; returns the playback answer the page got."""
+    target = f"/#/videos/{video_id}"
     with page.expect_response(f"**/api/v1/videos/{video_id}/playback") as answer:
-        page.goto(f"/#/videos/{video_id}")
+        if page.url.endswith(target):
+            page.reload()
+        else:
+            page.goto(target)
     playback: dict[str, object] = answer.value.json()
     source = "hls" if playback.get("hls_url") else "stream"
     expect(page.locator("#player")).to_have_attribute("data-source", source)
@@ -81,6 +85,12 @@ def test_console_walk(
     if features.media_pipeline:
         # Live processing from the events stream, then HLS through hls.js.
         panel = page.locator(".processing")
+        page.wait_for_function(
+            "() => document.querySelector('.job[data-job-type=hls] progress')?.value > 0"
+            " || document.querySelector('.processing .badge[data-status=ready]')",
+            timeout=120_000,
+        )
+        screenshot(page, "processing")
         expect(panel.locator(".badge[data-status=ready]")).to_be_visible(timeout=120_000)
         for job in ("probe", "thumbnail", "hls"):
             expect(panel.locator(f".job[data-job-type={job}]")).to_have_attribute(

@@ -53,7 +53,9 @@ export function processingPanel(video, onVideo = () => {}) {
 
   api
     .get(`/api/v1/videos/${video.id}/jobs`)
-    .then((page) => (page.items ?? page).forEach(showJob))
+    // A snapshot that may answer after newer events: it only fills in jobs the stream
+    // has not told about (the stream replays every event it still knows, in order).
+    .then((page) => (page.items ?? page).filter((job) => !rows.has(job.id)).forEach(showJob))
     .catch(() => {});
 
   const stop = followVideo(
