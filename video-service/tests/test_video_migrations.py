@@ -15,7 +15,12 @@ from video_service.main import create_app
 from video_service.migrate import MIGRATIONS, migrate
 from video_service.settings import Settings
 
-TABLES = {"videos", "views", "outbox", "alembic_version"}
+TABLES = {
+    "videos", "views", "outbox", "media_jobs", "media_events", "alembic_version",
+    # the job queue's own tables (procrastinate's schema, applied in the video schema)
+    "procrastinate_jobs", "procrastinate_workers", "procrastinate_events",
+    "procrastinate_periodic_defers",
+}  # fmt: skip
 
 
 def test_migrations_are_reversible(admin_dsn: str) -> None:

@@ -252,7 +252,7 @@ class JobRunner:
                 Path(folder),
                 found.duration_ms,
                 lambda percent: self._progress(attempt, percent),
-                report_every=min(1.0, self.settings.worker_heartbeat_seconds),
+                report_every=min(0.5, self.settings.worker_heartbeat_seconds),
             )
             if not self._progress(attempt, 99):
                 raise ffmpeg.Stopped()

@@ -117,8 +117,11 @@ def upgrade() -> None:
     op.execute(f"SET LOCAL search_path TO {SCHEMA}")
     # Sent as is through the driver's cursor without parameters: the SQL has `::` casts,
     # `%` signs and `$$` bodies that no parameter formatting may touch.
-    with op.get_bind().connection.cursor() as cursor:
+    cursor = op.get_bind().connection.cursor()
+    try:
         cursor.execute(_queue_sql())
+    finally:
+        cursor.close()
 
 
 def downgrade() -> None:
