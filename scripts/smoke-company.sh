@@ -5,9 +5,8 @@ set -euo pipefail
 # shellcheck source=scripts/smoke-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/smoke-lib.sh"
 
-create_company
 ADMIN_EMAIL="admin-$(random_suffix)@smoke.example.com"
-signup signup-admin "$ADMIN_EMAIL" admin
+create_company "$ADMIN_EMAIL"
 login login "$ADMIN_EMAIL"
 AUTH="$(auth "$ACCESS_TOKEN")"
 

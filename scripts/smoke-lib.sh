@@ -171,18 +171,25 @@ step() {
 
 # Helpers for the flows every script starts with. They set globals for the caller.
 
-create_company() {  # create_company -> sets COMPANY_ID, COMPANY_NAME
+create_company() {  # create_company ADMIN_EMAIL -> sets COMPANY_ID, COMPANY_NAME, ADMIN_ID
     COMPANY_NAME="smoke-$(random_suffix)"
-    step -j "name=$COMPANY_NAME" -j plan=free create-company 201 POST /api/v1/companies \
-        -H 'Content-Type: application/json' --data "$(json_of "name=$COMPANY_NAME")"
+    local admin
+    admin="$(json_of "email=$1" "password=$SMOKE_PASSWORD" "name=Smoke Admin")"
+    step -j "name=$COMPANY_NAME" -j plan=free -j admin.role=admin -j "admin.email=$1" \
+        create-company 201 POST /api/v1/companies -H 'Content-Type: application/json' \
+        --data "$(json_of "name=$COMPANY_NAME" "admin:=$admin")"
     COMPANY_ID="$(jget id)"
+    ADMIN_ID="$(jget admin.id)"
 }
 
-signup() {  # signup STEP-NAME EMAIL ROLE -> sets USER_ID
-    step -j "role=$3" -j "company_id=$COMPANY_ID" "$1" 201 POST /api/v1/users \
-        -H 'Content-Type: application/json' \
-        --data "$(json_of "email=$2" "password=$SMOKE_PASSWORD" "company_id:=$COMPANY_ID" \
-            "name=Smoke ${3^}")"
+join() {  # join NAME EMAIL ROLE ADMIN_AUTH -> sets USER_ID: steps invite-NAME, signup-NAME
+    step -j "email=$2" -j "role=$3" "invite-$1" 201 POST /api/v1/invitations -H "$4" \
+        -H 'Content-Type: application/json' --data "$(json_of "email=$2" "role=$3")"
+    local token
+    token="$(jget token)"
+    step -j "role=$3" -j "email=$2" -j "company_id=$COMPANY_ID" "signup-$1" 201 \
+        POST /api/v1/users -H 'Content-Type: application/json' \
+        --data "$(json_of "invitation_token=$token" "password=$SMOKE_PASSWORD" "name=Smoke ${3^}")"
     USER_ID="$(jget id)"
 }
 

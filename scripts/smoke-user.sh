@@ -1,21 +1,19 @@
 #!/usr/bin/env bash
-# Smoke test of user-service through the gateway: sign-up, tokens, roles, points, logout
+# Smoke test of user-service through the gateway: invitation sign-up, tokens, roles, points, logout
 # and deletion. Usage: BASE_URL=http://127.0.0.1:8080 scripts/smoke-user.sh
 set -euo pipefail
 # shellcheck source=scripts/smoke-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/smoke-lib.sh"
 
-create_company
 ADMIN_EMAIL="admin-$(random_suffix)@smoke.example.com"
 MEMBER_EMAIL="member-$(random_suffix)@smoke.example.com"
-signup signup-admin "$ADMIN_EMAIL" admin
-ADMIN_ID="$USER_ID"
-signup signup-member "$MEMBER_EMAIL" member
-MEMBER_ID="$USER_ID"
+create_company "$ADMIN_EMAIL"
 
 login login-admin "$ADMIN_EMAIL"
 ADMIN_AUTH="$(auth "$ACCESS_TOKEN")"
 OLD_REFRESH="$REFRESH_TOKEN"
+join member "$MEMBER_EMAIL" member "$ADMIN_AUTH"
+MEMBER_ID="$USER_ID"
 login login-member "$MEMBER_EMAIL"
 MEMBER_AUTH="$(auth "$ACCESS_TOKEN")"
 MEMBER_REFRESH="$REFRESH_TOKEN"

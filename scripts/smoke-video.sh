@@ -35,9 +35,8 @@ find_video() {
 VIDEO_FILE="$(find_video)"
 VIDEO_SIZE="$(wc -c <"$VIDEO_FILE" | tr -d ' ')"
 
-create_company
 ADMIN_EMAIL="admin-$(random_suffix)@smoke.example.com"
-signup signup-admin "$ADMIN_EMAIL" admin
+create_company "$ADMIN_EMAIL"
 login login "$ADMIN_EMAIL"
 AUTH="$(auth "$ACCESS_TOKEN")"
 

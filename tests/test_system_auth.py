@@ -58,28 +58,27 @@ def test_same_401_for_unknown_email_and_wrong_password(api: Api) -> None:
     assert body_a["message"] == body_b["message"]
 
 
-def test_racing_signups_make_exactly_one_admin(api: Api) -> None:
-    company = api.create_company()
+def test_racing_creations_with_one_name_or_email_make_one_company(api: Api) -> None:
+    name, email = unique("Race"), f"{unique('race')}@example.com"
 
-    def signup(i: int) -> requests.Response:
-        return requests.post(
-            f"{api.base}/api/v1/users",
-            json={
-                "email": f"race{i}-{unique('r')}@example.com",
-                "password": PASSWORD,
-                "company_id": company["id"],
-            },
-            timeout=60,
-        )
+    def create(i: int) -> requests.Response:
+        body = {
+            # half race on the name (differently cased), half on the admin's email
+            "name": name.upper() if i % 2 else name.lower(),
+            "admin": {"email": f"{unique('r')}@example.com", "password": PASSWORD},
+        }
+        if i >= 10:
+            body = {"name": unique("Other"), "admin": {"email": email, "password": PASSWORD}}
+        return requests.post(f"{api.base}/api/v1/companies", json=body, timeout=60)
 
-    with ThreadPoolExecutor(max_workers=24) as pool:
-        results = list(pool.map(signup, range(40)))
-    assert all(r.status_code == 201 for r in results), [
-        r.text for r in results if r.status_code != 201
-    ]
-    roles = [r.json()["role"] for r in results]
-    assert roles.count("admin") == 1
-    assert roles.count("member") == 39
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(pool.map(create, range(20)))
+    by_name = [r.status_code for r in results[:10]]
+    by_email = [r.status_code for r in results[10:]]
+    assert sorted(by_name) == [201] + [409] * 9, [r.text for r in results[:10]]
+    assert sorted(by_email) == [201] + [409] * 9, [r.text for r in results[10:]]
+    # the losers left nothing: exactly one user has the email, and it can log in
+    assert api.login(email)["access_token"]
 
 
 def test_duplicate_email_ignoring_case_is_conflict(api: Api) -> None:
@@ -87,10 +86,18 @@ def test_duplicate_email_ignoring_case_is_conflict(api: Api) -> None:
     email = f"{unique('Dup')}@Example.com"
     api.signup(company["id"], email)
     resp = api.post(
-        "/api/v1/users",
-        json={"email": email.upper(), "password": PASSWORD, "company_id": company["id"]},
+        "/api/v1/invitations",
+        json={"email": email.upper()},
+        headers={"Authorization": f"Bearer {api.login(company['admin']['email'])['access_token']}"},
     )
     assert_error(resp, 409, "CONFLICT")
+    name = unique("Dup")
+    taken = api.post(
+        "/api/v1/companies",
+        json={"name": name, "admin": {"email": email.upper(), "password": PASSWORD}},
+    )
+    assert_error(taken, 409, "CONFLICT")
+    assert api.create_company(name)["name"] == name  # the name was left free
 
 
 def _b64(data: dict[str, object]) -> str:
@@ -138,29 +145,14 @@ def test_deactivated_company_cannot_log_in_or_refresh(api: Api) -> None:
     )
     refresh = api.post("/api/v1/auth/refresh", json={"refresh_token": admin.refresh_token})
     assert refresh.status_code == 401
-    late = api.post(
-        "/api/v1/users",
-        json={
-            "email": f"{unique('late')}@example.com",
-            "password": PASSWORD,
-            "company_id": company["id"],
-        },
-    )
-    assert_error(late, 404, "NOT_FOUND")
 
 
 def test_signup_fails_closed_when_company_service_is_down(api: Api, stack: Stack) -> None:
     company = api.create_company()
+    token = api.invite(company["id"])
     stack.stop("company-service")
     try:
-        resp = api.post(
-            "/api/v1/users",
-            json={
-                "email": f"{unique('down')}@example.com",
-                "password": PASSWORD,
-                "company_id": company["id"],
-            },
-        )
+        resp = api.post("/api/v1/users", json={"invitation_token": token, "password": PASSWORD})
         assert_error(resp, 503, "SERVICE_UNAVAILABLE")
         # The gateway's own answer for a stopped upstream is JSON too.
         gone = api.get(f"/api/v1/companies/{company['id']}")
@@ -168,7 +160,9 @@ def test_signup_fails_closed_when_company_service_is_down(api: Api, stack: Stack
         assert gone.json()["code"] == "SERVICE_UNAVAILABLE"
     finally:
         stack.start("company-service")
-    api.signup(company["id"])
+    # nothing was used up: the invitation works once company-service is back
+    resp = api.post("/api/v1/users", json={"invitation_token": token, "password": PASSWORD})
+    assert resp.status_code == 201, resp.text
 
 
 def test_members_cannot_do_admin_things(api: Api) -> None:

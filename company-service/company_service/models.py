@@ -21,9 +21,11 @@ from media_common.models import schema_metadata
 
 SCHEMA = "company"
 NAME_MAX_LENGTH = 100
-# Company names are unique ignoring case among active companies; deactivated companies
-# release their name. The router maps a violation of this index to 409 CONFLICT.
-NAME_UNIQUE_INDEX = "uq_companies_name_lower"
+# Company names are unique ignoring case (`name_key`: NFKC case folding, media_common.text)
+# among active and pending companies; deactivated companies release their name. A
+# violation of this index is answered 409 CONFLICT.
+NAME_UNIQUE_INDEX = "uq_companies_name_key"
+NAME_KEY_MAX_LENGTH = 4 * NAME_MAX_LENGTH  # case folding may lengthen a name (ß -> ss)
 
 
 class Base(DeclarativeBase):
@@ -34,14 +36,21 @@ class Company(Base):
     __tablename__ = "companies"
     __table_args__ = (
         CheckConstraint("plan IN ('free', 'paid')", name="plan"),
-        CheckConstraint("status IN ('active', 'inactive')", name="status"),
+        # pending: created, its founding admin not yet confirmed by user-service (founding.py).
+        CheckConstraint("status IN ('pending', 'active', 'inactive')", name="status"),
         # A paid plan always has an expiry; a free plan never has one.
         CheckConstraint("(plan = 'paid') = (plan_expires_at IS NOT NULL)", name="plan_expiry"),
         Index(
             NAME_UNIQUE_INDEX,
-            func.lower(text("name")),
+            "name_key",
             unique=True,
-            postgresql_where=text("status = 'active'"),
+            postgresql_where=text("status IN ('active', 'pending')"),
+        ),
+        # The founding sweeper's scan: pending companies by age.
+        Index(
+            "ix_companies_pending_created",
+            "created_at",
+            postgresql_where=text("status = 'pending'"),
         ),
         # The sweeper's scan: paid plans by expiry.
         Index(
@@ -53,6 +62,7 @@ class Company(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_MAX_LENGTH))
+    name_key: Mapped[str] = mapped_column(String(NAME_KEY_MAX_LENGTH))
     plan: Mapped[str] = mapped_column(String(10), server_default="free")
     plan_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(10), server_default="active")

@@ -15,16 +15,24 @@ from pydantic import (
     StrictStr,
 )
 
-from company_service.models import Company, PlanChange
-from company_service.names import normalize_name
+from company_service.models import NAME_MAX_LENGTH, Company, PlanChange
 from company_service.plans import Plan, effective_plan
+from media_common.credentials import Email, NewPassword
+from media_common.text import text_rule
 from media_common.timestamps import UtcTimestamp
 
-# The raw input may carry surrounding whitespace; the 1..100 rule applies after stripping.
+# media_common's text rule; the 1..100 characters count after normalising and trimming.
 CompanyName = Annotated[
     StrictStr,
-    Field(max_length=1000, examples=["Acme Pictures"]),
-    AfterValidator(normalize_name),
+    Field(max_length=4 * NAME_MAX_LENGTH, examples=["Acme Pictures"]),
+    text_rule(NAME_MAX_LENGTH),
+]
+# user-service's rule for a user's name (checked here too, before anything is created).
+PERSON_NAME_MAX_LENGTH = 100
+PersonName = Annotated[
+    StrictStr,
+    Field(max_length=4 * PERSON_NAME_MAX_LENGTH, examples=["Ada Lovelace"]),
+    text_rule(PERSON_NAME_MAX_LENGTH),
 ]
 
 
@@ -59,8 +67,17 @@ class Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class FounderCreate(Input):
+    """The company's first user, its admin (user-service's rules for each field)."""
+
+    email: Email
+    password: NewPassword
+    name: PersonName | None = None
+
+
 class CompanyCreate(Input):
     name: CompanyName
+    admin: FounderCreate
 
 
 class CompanyUpdate(Input):
@@ -104,12 +121,29 @@ class CompanyRead(BaseModel):
         )
 
 
+class AdminRead(BaseModel):
+    """The founding admin, as user-service answered it."""
+
+    id: int
+    email: str
+    name: str | None
+    company_id: int
+    role: Literal["admin"]
+    points: int
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+class CompanyCreated(CompanyRead):
+    admin: AdminRead
+
+
 class InternalCompanyRead(BaseModel):
     """What other services need to know about a company, deactivated ones included."""
 
     id: int
     name: str
-    status: Literal["active", "inactive"]
+    status: Literal["pending", "active", "inactive"]
     plan: Plan
     plan_expires_at: Timestamp | None
     effective_plan: Plan

@@ -14,17 +14,32 @@ from sqlalchemy.orm import Session
 
 from company_service.models import NAME_UNIQUE_INDEX, Company, PlanChange
 from company_service.plans import Plan, PlanChangeReason
+from media_common.db import Database
 from media_common.errors import Conflict, NotFound, ValidationFailed
+from media_common.text import unique_key
 
-ACTIVE, INACTIVE = "active", "inactive"
+PENDING, ACTIVE, INACTIVE = "pending", "active", "inactive"
 _MAX_ID = 2**63 - 1  # BIGINT: a larger id cannot exist, and must not reach the database
 
 
-def create_company(session: Session, name: str, now: datetime) -> Company:
-    company = Company(name=name, plan=Plan.FREE, status=ACTIVE, created_at=now, updated_at=now)
+def create_company(session: Session, name: str, now: datetime, *, status: str = ACTIVE) -> Company:
+    company = Company(
+        name=name,
+        name_key=unique_key(name),
+        plan=Plan.FREE,
+        status=status,
+        created_at=now,
+        updated_at=now,
+    )
     session.add(company)
     _flush_unique_name(session, name)
     return company
+
+
+def inactive_company_ids(db: Database) -> list[int]:
+    """Every deactivated company (the access feed: their users' tokens are refused)."""
+    with db.sessionmaker() as session:
+        return list(session.scalars(select(Company.id).where(Company.status == INACTIVE)))
 
 
 def find_company(session: Session, company_id: int) -> Company | None:
@@ -50,6 +65,7 @@ def get_active_company(session: Session, company_id: int, *, for_update: bool = 
 def rename_company(session: Session, company: Company, name: str, now: datetime) -> Company:
     if company.name != name:
         company.name = name
+        company.name_key = unique_key(name)
         company.updated_at = now
         _flush_unique_name(session, name)
     return company

@@ -16,6 +16,11 @@ class Settings(ServiceSettings):
     # Required: callers of /internal/* present it; an empty token would lock them all out.
     internal_token: SecretStr
     jwks_url: str = "http://user-service:8000/api/v1/auth/jwks.json"
+    # Founding (POST /api/v1/companies) asks user-service to create the first admin.
+    user_service_url: str = "http://user-service:8000"
+    # A pending company older than this is settled by the founding sweeper (founding.py).
+    founding_grace_seconds: float = Field(default=60, ge=1)
+    founding_sweep_seconds: float = Field(default=10, ge=0)
     # Seconds between two runs of the plan sweeper; 0 turns the sweeper off.
     plan_sweep_seconds: float = Field(default=60, ge=0)
 

@@ -17,6 +17,7 @@ from prometheus_client import Counter
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from company_service.founding import Founders, sweep_abandoned_foundings
 from company_service.models import Company, PlanChange
 from company_service.plans import Plan, PlanChangeReason
 from media_common.db import Database
@@ -75,6 +76,8 @@ def sweep_expired_plans(session: Session, now: datetime, *, batch_size: int = BA
 class PlanSweeper:
     """Runs `sweep_expired_plans` every `interval` seconds in a background thread."""
 
+    thread_name = "plan-sweeper"
+
     def __init__(
         self, db: Database, interval: float, clock: Callable[[], datetime] = utcnow
     ) -> None:
@@ -86,10 +89,10 @@ class PlanSweeper:
 
     def start(self) -> None:
         if self._interval <= 0:
-            logger.info("plan sweeper disabled (PLAN_SWEEP_SECONDS=0)")
+            logger.info("%s disabled (interval 0)", type(self).__name__)
             return
         self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="plan-sweeper", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -114,5 +117,29 @@ class PlanSweeper:
                     continue  # more are waiting: sweep the next batch at once
             except Exception:
                 # Keep the thread alive: a database blip must not end sweeping for good.
-                logger.exception("plan sweep failed")
+                logger.exception("%s round failed", type(self).__name__)
             self._stop.wait(self._interval)
+
+
+class FoundingSweeper(PlanSweeper):
+    """Runs `founding.sweep_abandoned_foundings` every `interval` seconds (same loop)."""
+
+    thread_name = "founding-sweeper"
+
+    def __init__(
+        self,
+        db: Database,
+        founders: Founders,
+        interval: float,
+        grace_seconds: float,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        super().__init__(db, interval, clock)
+        self._founders = founders
+        self._grace = grace_seconds
+
+    def run_once(self) -> int:
+        count = sweep_abandoned_foundings(self._db, self._founders, self._clock(), self._grace)
+        if count:
+            logger.info("removed abandoned foundings", extra={"removed": count})
+        return count

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +18,18 @@ from company_service.migrate import migrate
 from company_service.settings import Settings
 from media_common.testing import DbParams, JwksServer
 
+sys.path.insert(0, str(Path(__file__).parent))
+from company_fakes import FakeUserService, founder
+
 INTERNAL_TOKEN = "company-tests-internal-token"
+
+
+@pytest.fixture(scope="session")
+def users() -> Iterator[FakeUserService]:
+    """user-service as company-service sees it: founders and the access feed."""
+    server = FakeUserService(INTERNAL_TOKEN)
+    yield server
+    server.close()
 
 
 @pytest.fixture(scope="session")
@@ -28,10 +41,12 @@ def jwks() -> Iterator[JwksServer]:
 
 
 @pytest.fixture(scope="session")
-def company_settings(test_db: DbParams, jwks: JwksServer) -> Settings:
+def company_settings(test_db: DbParams, jwks: JwksServer, users: FakeUserService) -> Settings:
     settings = Settings(
         **test_db.as_settings(),
         jwks_url=jwks.url,
+        user_service_url=users.url,
+        founding_sweep_seconds=0,  # tests drive the founding sweeper themselves
         internal_token=INTERNAL_TOKEN,
         plan_sweep_seconds=0,  # tests drive the sweeper themselves
         db_pool_size=20,
@@ -73,9 +88,12 @@ def unique_name() -> Callable[..., str]:
 @pytest.fixture
 def new_company(client: TestClient) -> Callable[..., dict[str, Any]]:
     def create(name: str | None = None) -> dict[str, Any]:
-        response = client.post("/api/v1/companies", json={"name": name or random_name()})
+        body = {"name": name or random_name(), "admin": founder()}
+        response = client.post("/api/v1/companies", json=body)
         assert response.status_code == 201, response.text
-        return response.json()
+        company = response.json()
+        company.pop("admin")  # the company as every later read answers it
+        return company
 
     return create
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta, timezone
 
+from company_fakes import founder
+
 ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?[+-]\d\d:\d\d$")
 COMPANY_KEYS = {
     "id",
@@ -23,10 +25,12 @@ def future(days: int = 30) -> str:
 
 def test_create_answers_a_free_company(client, unique_name):
     name = unique_name()
-    response = client.post("/api/v1/companies", json={"name": f"  {name}  "})
+    response = client.post("/api/v1/companies", json={"name": f"  {name}  ", "admin": founder()})
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == COMPANY_KEYS
+    assert set(body) == COMPANY_KEYS | {"admin"}
+    assert body["admin"]["company_id"] == body["id"]
+    assert body["admin"]["role"] == "admin"
     assert body["name"] == name
     assert body["plan"] == body["effective_plan"] == "free"
     assert body["plan_expires_at"] is None
@@ -56,17 +60,33 @@ def test_request_id_is_echoed(client, new_company, auth):
 def test_names_are_unique_ignoring_case(client, new_company, unique_name):
     name = unique_name("Globex")
     new_company(name)
-    response = client.post("/api/v1/companies", json={"name": name.upper()})
+    response = client.post("/api/v1/companies", json={"name": name.upper(), "admin": founder()})
     assert response.status_code == 409
     body = response.json()
     assert body["code"] == "CONFLICT"
     assert set(body) == {"code", "message", "details", "request_id"}
 
 
+def test_names_clash_under_nfkc_case_folding(client, new_company, unique_name):
+    suffix = unique_name("")  # " 1f3a…": ASCII letters and digits
+    new_company(f"ACME{suffix}")
+    fullwidth = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in f"ａｃｍｅ{suffix}")
+    response = client.post("/api/v1/companies", json={"name": fullwidth, "admin": founder()})
+    assert response.status_code == 409, response.text
+    straße = client.post("/api/v1/companies", json={"name": f"Straße{suffix}", "admin": founder()})
+    assert straße.status_code == 201
+    strasse = client.post(
+        "/api/v1/companies", json={"name": f"STRASSE{suffix}", "admin": founder()}
+    )
+    assert strasse.status_code == 409
+
+
 def test_names_equal_after_nfc_normalisation_conflict(client, new_company, unique_name):
     suffix = unique_name("")
     new_company(f"Caf\u00e9{suffix}")
-    response = client.post("/api/v1/companies", json={"name": f"Cafe\u0301{suffix}"})
+    response = client.post(
+        "/api/v1/companies", json={"name": f"Cafe\u0301{suffix}", "admin": founder()}
+    )
     assert response.status_code == 409
 
 
@@ -197,7 +217,7 @@ def test_deactivate(client, new_company, auth, unique_name):
 def test_deactivated_company_releases_its_name(client, new_company, auth):
     company = new_company()
     client.delete(f"/api/v1/companies/{company['id']}", headers=auth(company["id"]))
-    response = client.post("/api/v1/companies", json={"name": company["name"]})
+    response = client.post("/api/v1/companies", json={"name": company["name"], "admin": founder()})
     assert response.status_code == 201
     assert response.json()["id"] != company["id"]
 

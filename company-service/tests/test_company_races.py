@@ -7,6 +7,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
+from company_fakes import founder
 from sqlalchemy import select
 
 from company_service.models import PlanChange
@@ -17,7 +18,9 @@ def test_racing_creates_with_one_name_give_one_201(client):
     variants = [name, name.upper(), name.lower(), f"  {name} "]
 
     def create(i: int) -> int:
-        return client.post("/api/v1/companies", json={"name": variants[i % 4]}).status_code
+        return client.post(
+            "/api/v1/companies", json={"name": variants[i % 4], "admin": founder()}
+        ).status_code
 
     with ThreadPoolExecutor(32) as pool:
         statuses = list(pool.map(create, range(100)))

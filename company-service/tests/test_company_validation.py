@@ -7,6 +7,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from company_fakes import founder
 
 ERROR_KEYS = {"code", "message", "details", "request_id"}
 
@@ -30,6 +31,9 @@ BAD_NAMES = [
     pytest.param("Acme\u202eproC", id="bidi override"),
     pytest.param("Acme\ue000", id="private use"),
     pytest.param("Acme\u2028Corp", id="line separator"),
+    pytest.param("Acme\u200bCorp", id="zero-width space"),
+    pytest.param("\ufeffAcme", id="BOM"),
+    pytest.param("Acme\u2066Corp", id="bidi isolate"),
     pytest.param("x" * 100_000, id="huge"),
     pytest.param(123, id="number"),
     pytest.param(None, id="null"),
@@ -46,7 +50,7 @@ def as_json(body: object) -> dict:
 
 @pytest.mark.parametrize("name", BAD_NAMES)
 def test_bad_names_on_create(client, name):
-    assert_422(client.post("/api/v1/companies", **as_json({"name": name})))
+    assert_422(client.post("/api/v1/companies", **as_json({"name": name, "admin": founder()})))
 
 
 @pytest.mark.parametrize("name", BAD_NAMES)
@@ -60,16 +64,23 @@ def test_bad_names_on_rename(client, new_company, auth, name):
 def test_name_limits_count_after_stripping(client, unique_name):
     name = unique_name("N")
     exactly_100 = name + "x" * (100 - len(name))
-    response = client.post("/api/v1/companies", json={"name": f"   {exactly_100}   "})
+    response = client.post(
+        "/api/v1/companies", json={"name": f"   {exactly_100}   ", "admin": founder()}
+    )
     assert response.status_code == 201
     assert response.json()["name"] == exactly_100
     one_char = chr(0x4E00 + secrets.randbelow(0x5200))  # a random CJK ideograph
-    assert client.post("/api/v1/companies", json={"name": one_char}).status_code == 201
+    assert (
+        client.post("/api/v1/companies", json={"name": one_char, "admin": founder()}).status_code
+        == 201
+    )
 
 
 def test_unicode_names_are_welcome(client, unique_name):
-    for prefix in ("Société Générale", "株式会社", "Ōkami 🐺‍", "שלום"):
-        response = client.post("/api/v1/companies", json={"name": unique_name(prefix)})
+    for prefix in ("Société Générale", "株式会社", "Ōkami 🐺", "שלום"):
+        response = client.post(
+            "/api/v1/companies", json={"name": unique_name(prefix), "admin": founder()}
+        )
         assert response.status_code == 201, prefix
 
 
@@ -85,7 +96,11 @@ def test_garbage_bodies(client, content):
 
 
 def test_unknown_fields_are_refused(client, unique_name):
-    assert_422(client.post("/api/v1/companies", json={"name": unique_name(), "plan": "paid"}))
+    assert_422(
+        client.post(
+            "/api/v1/companies", json={"name": unique_name(), "plan": "paid", "admin": founder()}
+        )
+    )
     assert_422(client.post("/api/v1/companies", json={}))
 
 

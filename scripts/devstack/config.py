@@ -58,7 +58,7 @@ COMPONENTS = (*PROCESS_NAMES, "gateway", "postgres")
 
 # Variables handed from the caller's environment to the services when set.
 PASS_THROUGH: dict[str, tuple[str, ...]] = {
-    "company-service": ("PLAN_SWEEP_SECONDS",),
+    "company-service": ("PLAN_SWEEP_SECONDS", "FOUNDING_GRACE_SECONDS", "FOUNDING_SWEEP_SECONDS"),
     "user-service": (
         "ACCESS_TOKEN_TTL_SECONDS",
         "REFRESH_TOKEN_TTL_DAYS",

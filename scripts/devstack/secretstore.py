@@ -5,6 +5,9 @@ Files are created once and reused, so `up` after `down` finds the same passwords
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import os
 import secrets
 from dataclasses import dataclass
@@ -22,6 +25,7 @@ class SecretPaths:
     internal_token: Path
     playback_secret: Path
     jwt_private_key: Path
+    jwt_public_keys: Path  # the JWKS of the private key (public: services verify with it)
     db_passwords: dict[str, Path]  # role -> file
 
     def as_json(self) -> dict[str, object]:
@@ -30,6 +34,7 @@ class SecretPaths:
             "internal_token": str(self.internal_token),
             "playback_secret": str(self.playback_secret),
             "jwt_private_key": str(self.jwt_private_key),
+            "jwt_public_keys": str(self.jwt_public_keys),
             "db_passwords": {role: str(path) for role, path in self.db_passwords.items()},
         }
 
@@ -40,6 +45,7 @@ def secret_paths(secrets_dir: Path) -> SecretPaths:
         internal_token=secrets_dir / "internal_token",
         playback_secret=secrets_dir / "playback_secret",
         jwt_private_key=secrets_dir / "jwt_private_key.pem",
+        jwt_public_keys=secrets_dir / "jwt_public_keys.json",
         db_passwords={s.role: secrets_dir / f"db_password_{s.role}" for s in SERVICES},
     )
 
@@ -80,7 +86,27 @@ def ensure_secrets(secrets_dir: Path) -> tuple[SecretPaths, list[str]]:
         created.append(paths.jwt_private_key.name)
     for path in [*wanted, paths.jwt_private_key]:
         path.chmod(0o600)
+    jwks = public_jwks(paths.jwt_private_key.read_bytes())
+    if not paths.jwt_public_keys.exists() or paths.jwt_public_keys.read_text() != jwks:
+        paths.jwt_public_keys.write_text(jwks, encoding="utf-8")
+        created.append(paths.jwt_public_keys.name)
     return paths, created
+
+
+def public_jwks(private_pem: bytes) -> str:
+    """The JWKS (one RS256 key, kid = RFC 7638 thumbprint, as user-service publishes it)."""
+    key = serialization.load_pem_private_key(private_pem, password=None)
+    assert isinstance(key, rsa.RSAPrivateKey)
+    numbers = key.public_key().public_numbers()
+    jwk = {"e": _b64_uint(numbers.e), "kty": "RSA", "n": _b64_uint(numbers.n)}
+    canonical = json.dumps(jwk, separators=(",", ":"), sort_keys=True).encode()
+    kid = base64.urlsafe_b64encode(hashlib.sha256(canonical).digest()).rstrip(b"=").decode()
+    return json.dumps({"keys": [{**jwk, "kid": kid, "use": "sig", "alg": "RS256"}]}) + "\n"
+
+
+def _b64_uint(value: int) -> str:
+    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
 def read_secret(path: Path) -> str:

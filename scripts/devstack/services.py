@@ -36,8 +36,11 @@ def service_env(
     # Calls between services go through the gateway's internal listener, which balances
     # over the replicas and skips a stopped one (see gateway/nginx.conf.template).
     jwks_url = f"{cfg.internal_url}/api/v1/auth/jwks.json"
+    if spec.name in ("company-service", "video-service"):
+        env["JWT_PUBLIC_KEYS_FILE"] = str(paths.jwt_public_keys)
     if spec.name == "company-service":
         env["JWKS_URL"] = jwks_url
+        env["USER_SERVICE_URL"] = cfg.internal_url
     elif spec.name == "user-service":
         env["JWT_PRIVATE_KEY_FILE"] = str(paths.jwt_private_key)
         env["COMPANY_SERVICE_URL"] = cfg.internal_url

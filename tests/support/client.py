@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,9 @@ class Api:
     def __init__(self, base: str) -> None:
         self.base = base.rstrip("/")
         self.http = requests.Session()
+        # company id -> its founding admin's email: invitations are made in their name
+        self._founders: dict[int, str] = {}
+        self._admin_tokens: dict[int, str] = {}
 
     def close(self) -> None:
         self.http.close()
@@ -54,18 +59,40 @@ class Api:
     def post(self, path: str, **kwargs: Any) -> requests.Response:
         return self.request("POST", path, **kwargs)
 
-    def create_company(self, name: str | None = None) -> dict[str, Any]:
-        resp = self.post("/api/v1/companies", json={"name": name or unique("Co")})
+    def create_company(
+        self, name: str | None = None, admin_email: str | None = None
+    ) -> dict[str, Any]:
+        """A new company with its founding admin (the answer's `"admin"`)."""
+        admin = {
+            "email": admin_email or f"{unique('admin')}@example.com",
+            "password": PASSWORD,
+            "name": "Test Admin",
+        }
+        resp = self.post("/api/v1/companies", json={"name": name or unique("Co"), "admin": admin})
         assert resp.status_code == 201, resp.text
-        return resp.json()
+        company = resp.json()
+        self._founders[company["id"]] = admin["email"]
+        return company
+
+    def invite(self, company_id: int, email: str | None = None, role: str = "member") -> str:
+        """An invitation token from the company's founding admin."""
+        headers = {"Authorization": f"Bearer {self._admin_token(company_id)}"}
+        body = {"email": email or f"{unique('u')}@example.com", "role": role}
+        resp = self.post("/api/v1/invitations", json=body, headers=headers)
+        assert resp.status_code == 201, resp.text
+        return str(resp.json()["token"])
+
+    def _admin_token(self, company_id: int) -> str:
+        if company_id not in self._admin_tokens:
+            founder = self._founders.get(company_id)
+            assert founder, f"company {company_id} was not created by this client"
+            self._admin_tokens[company_id] = self.login(founder)["access_token"]
+        return self._admin_tokens[company_id]
 
     def signup(self, company_id: int, email: str | None = None) -> dict[str, Any]:
-        body = {
-            "email": email or f"{unique('u')}@example.com",
-            "password": PASSWORD,
-            "company_id": company_id,
-            "name": "Test User",
-        }
+        """A new member of the company, joined by invitation."""
+        token = self.invite(company_id, email)
+        body = {"invitation_token": token, "password": PASSWORD, "name": "Test User"}
         resp = self.post("/api/v1/users", json=body)
         assert resp.status_code == 201, resp.text
         return resp.json()
@@ -76,8 +103,11 @@ class Api:
         return resp.json()
 
     def member(self, company_id: int) -> Member:
-        user = self.signup(company_id)
+        return self.logged_in(self.signup(company_id))
+
+    def logged_in(self, user: dict[str, Any]) -> Member:
         tokens = self.login(user["email"])
+        company_id = int(user["company_id"])
         return Member(
             id=user["id"],
             email=user["email"],
@@ -90,7 +120,7 @@ class Api:
 
     def company_with_admin(self) -> tuple[dict[str, Any], Member]:
         company = self.create_company()
-        admin = self.member(company["id"])
+        admin = self.logged_in(company.pop("admin"))
         assert admin.role == "admin"
         return company, admin
 
@@ -130,3 +160,13 @@ def assert_error(resp: requests.Response, status: int, code: str) -> dict[str, A
     assert set(body) == {"code", "message", "details", "request_id"}, body
     assert body["request_id"] == resp.headers.get("X-Request-ID"), (body, resp.headers)
     return body
+
+
+def eventually(check: Callable[[], bool], timeout: float = 5.0, what: str = "the change") -> float:
+    """Poll `check` until it holds; the seconds it took. Fails after `timeout` seconds."""
+    started = time.monotonic()
+    while not check():
+        if time.monotonic() - started > timeout:
+            raise AssertionError(f"{what} did not take effect within {timeout} seconds")
+        time.sleep(0.05)
+    return time.monotonic() - started

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg2
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,3 +52,13 @@ class Stack:
 
     def secret(self, name: str) -> str:
         return (self.directory / "secrets" / name).read_text(encoding="utf-8").strip()
+
+    def psql(self, statement: str) -> list[tuple[Any, ...]]:
+        """Run one statement as the superuser in the `media` database; its rows, if any."""
+        conn = psycopg2.connect(self.info["media_dsn"], connect_timeout=10)
+        try:
+            with conn, conn.cursor() as cur:
+                cur.execute(statement)
+                return list(cur.fetchall()) if cur.description else []
+        finally:
+            conn.close()

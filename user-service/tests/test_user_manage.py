@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
 from fastapi.testclient import TestClient
-from user_factories import PASSWORD, Factory
+from user_factories import PASSWORD, SERVICE, Account, Factory
 
 
 def test_me(make: Factory, client: TestClient) -> None:
@@ -175,10 +178,60 @@ def test_admin_deletes_a_member(make: Factory, client: TestClient) -> None:
     assert client.get("/api/v1/users/me", headers=member.headers).status_code == 401
 
 
-def test_last_admin_with_colleagues_cannot_be_deleted(make: Factory, client: TestClient) -> None:
+def test_the_last_admin_cannot_be_deleted(make: Factory, client: TestClient) -> None:
     admin, member = make.team()
     refused = client.delete(f"/api/v1/users/{admin.id}", headers=admin.headers)
     assert refused.status_code == 409
     assert client.delete(f"/api/v1/users/{member.id}", headers=member.headers).status_code == 204
-    # Alone in the company now: the admin may leave.
+    # Alone in the company: still the last admin, still 409 (a company keeps an admin).
+    assert client.delete(f"/api/v1/users/{admin.id}", headers=admin.headers).status_code == 409
+    other = make.signup(admin.company_id)
+    promoted = client.patch(
+        f"/api/v1/users/{other['id']}", json={"role": "admin"}, headers=admin.headers
+    )
+    assert promoted.status_code == 200
     assert client.delete(f"/api/v1/users/{admin.id}", headers=admin.headers).status_code == 204
+
+
+def test_role_changes_and_deletions_are_in_the_access_feed(
+    make: Factory, client: TestClient
+) -> None:
+    admin, member = make.team()
+    feed_url = "/internal/v1/users/access-changes"
+    assert client.get(feed_url).status_code == 401  # service token only
+    ids = {u["id"] for u in client.get(feed_url, headers=SERVICE).json()["users"]}
+    assert member.id not in ids
+    client.patch(f"/api/v1/users/{member.id}", json={"role": "admin"}, headers=admin.headers)
+    client.patch(f"/api/v1/users/{admin.id}", json={"role": "member"}, headers=member.headers)
+    client.delete(f"/api/v1/users/{admin.id}", headers=admin.headers)
+    users = {u["id"]: u for u in client.get(feed_url, headers=SERVICE).json()["users"]}
+    assert users[member.id] == {
+        "id": member.id, "company_id": member.company_id, "role": "admin", "deleted": False
+    }  # fmt: skip
+    assert users[admin.id]["deleted"] is True
+
+
+def test_two_admins_demoting_each_other_at_once_leave_one(make: Factory, live_url: str) -> None:
+    for _ in range(5):
+        admin, other = make.team()
+        make.client.patch(
+            f"/api/v1/users/{other.id}", json={"role": "admin"}, headers=admin.headers
+        )
+
+        def demote(pair: tuple[Account, Account]) -> int:
+            actor, target = pair
+            return requests.patch(
+                f"{live_url}/api/v1/users/{target.id}",
+                json={"role": "member"},
+                headers=actor.headers,
+                timeout=30,
+            ).status_code
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            statuses = sorted(pool.map(demote, [(admin, other), (other, admin)]))
+        assert statuses[0] == 200 and statuses[1] in (403, 409), statuses
+        roles = [
+            make.client.get("/api/v1/users/me", headers=a.headers).json()["role"]
+            for a in (admin, other)
+        ]
+        assert sorted(roles) == ["admin", "member"]

@@ -42,7 +42,7 @@ def test_same_key_for_another_amount_or_user_is_422(make: Factory, client: TestC
 
 def test_unknown_or_deleted_user_is_404(make: Factory, client: TestClient) -> None:
     assert credit(client, 987_654_321).status_code == 404
-    account = make.account()
+    _, account = make.team()
     client.delete(f"/api/v1/users/{account.id}", headers=account.headers)
     response = credit(client, account.id)
     assert response.status_code == 404 and response.json()["code"] == "NOT_FOUND"

@@ -18,12 +18,15 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
+from media_common.access import COMPANY_FEED_PATH
+
 INTERNAL_TOKEN = "user-tests-internal-token"
 PASSWORD = "correct horse battery"
 
 
 class FakeCompanyService:
-    """company-service's internal lookup, answered from a dict (another team's service)."""
+    """company-service's internal lookup and its access feed of inactive companies,
+    answered from a dict (another team's service)."""
 
     def __init__(self, token: str) -> None:
         self.statuses: dict[int, str] = {}
@@ -36,6 +39,9 @@ class FakeCompanyService:
                 match = re.fullmatch(r"/internal/v1/companies/(\d+)", self.path)
                 if self.headers.get("Authorization") != f"Bearer {token}":
                     self._answer(401, {"code": "UNAUTHORIZED"})
+                elif self.path == COMPANY_FEED_PATH:
+                    inactive = [c for c, status in fake.statuses.items() if status == "inactive"]
+                    self._answer(200, {"ids": inactive})
                 elif match is None or int(match[1]) not in fake.statuses:
                     self._answer(404, {"code": "NOT_FOUND"})
                 else:
@@ -99,22 +105,48 @@ class Account:
 
 
 class Factory:
-    """Small data factory: companies in the fake, users signed up through the API."""
+    """Small data factory: companies in the fake, users through the API (the founder by
+    the internal founding call, everyone else by invitation)."""
 
     def __init__(self, client: TestClient, companies: FakeCompanyService) -> None:
         self.client = client
         self.companies = companies
+        self._admins: dict[int, str] = {}  # company id -> its founder's access token
 
     def company(self, status: str = "active") -> int:
         return self.companies.add(status)
 
+    def founder(self, company_id: int | None = None, **fields: Any) -> dict[str, Any]:
+        """The company's founding admin, as company-service's founding creates it."""
+        company_id = company_id or self.company()
+        body = {"email": random_email(), "password": PASSWORD, **fields}
+        response = self.client.put(founder_url(company_id), json=body, headers=SERVICE)
+        assert response.status_code == 201, response.text
+        self._admins[company_id] = self.login(body["email"])["access_token"]
+        return dict(response.json())
+
+    def invite(
+        self, company_id: int, email: str | None = None, role: str = "member"
+    ) -> dict[str, Any]:
+        """An invitation by the company's founder (made first when missing)."""
+        if company_id not in self._admins:
+            self.founder(company_id)
+        response = self.client.post(
+            "/api/v1/invitations",
+            json={"email": email or random_email(), "role": role},
+            headers=bearer(self._admins[company_id]),
+        )
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
     def signup(self, company_id: int | None = None, **fields: Any) -> dict[str, Any]:
-        body = {
-            "email": random_email(),
-            "password": PASSWORD,
-            "company_id": company_id or self.company(),
-            **fields,
-        }
+        """A new user: the company's founder (admin) first, then invited members."""
+        company_id = company_id or self.company()
+        if company_id not in self._admins:
+            return self.founder(company_id, **fields)
+        email = fields.pop("email", None)
+        invitation = self.invite(company_id, email)
+        body = {"invitation_token": invitation["token"], "password": PASSWORD, **fields}
         response = self.client.post("/api/v1/users", json=body)
         assert response.status_code == 201, response.text
         return dict(response.json())
@@ -147,6 +179,10 @@ class Factory:
 
 
 SERVICE = {"Authorization": f"Bearer {INTERNAL_TOKEN}"}
+
+
+def founder_url(company_id: int) -> str:
+    return f"/internal/v1/users/founders/{company_id}"
 
 
 def credit_url(user_id: int | str) -> str:

@@ -1,51 +1,53 @@
-"""Users: sign-up, who may see whom, profile and role changes, deletion."""
+"""Users: creation, who may see whom, profile and role changes, deletion."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from media_common.errors import Conflict, Forbidden, NotFound
 from media_common.models import utcnow
-from user_service.companies import CompanyDirectory
-from user_service.models import EMAIL_UNIQUE_INDEX, CompanyFounder, User
+from user_service.models import EMAIL_UNIQUE_INDEX, User
 from user_service.passwords import PasswordHasher
 from user_service.refresh_tokens import revoke_user_tokens
-from user_service.schemas import UserCreate, UserUpdate
+from user_service.schemas import UserUpdate
 
 ADMIN, MEMBER = "admin", "member"
 
 
-def sign_up(
-    session: Session, companies: CompanyDirectory, passwords: PasswordHasher, data: UserCreate
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    password_hash: str,
+    name: str | None,
+    company_id: int,
+    role: str,
 ) -> User:
-    """Create a user of an active company; its first user becomes its admin."""
-    companies.require_active(data.company_id)
-    # Hashed before the first query: no database connection is held during bcrypt's work.
-    password_hash = passwords.hash(data.password)
-    if _email_taken(session, data.email):
+    """A new user; 409 when the email belongs to a live user (checked, then the index)."""
+    if _email_taken(session, email):
         raise Conflict("A user with this email already exists")
     user = User(
-        email=data.email,
-        password_hash=password_hash,
-        name=data.name,
-        company_id=data.company_id,
-        role=MEMBER,
+        email=email, password_hash=password_hash, name=name, company_id=company_id, role=role
     )
     session.add(user)
     try:
-        session.flush()
+        with session.begin_nested():
+            session.flush()
     except IntegrityError as exc:
-        # Two sign-ups with one email raced past the check above; the index decides.
+        # Two creations with one email raced past the check above; the index decides.
         if _violated_constraint(exc) == EMAIL_UNIQUE_INDEX:
             raise Conflict("A user with this email already exists") from exc
         raise
-    if _claim_founder(session, user):
-        user.role = ADMIN
-        session.flush()
     return user
+
+
+def email_taken(session: Session, email: str) -> bool:
+    """True when a live user has this (normalised) email."""
+    return _email_taken(session, email)
 
 
 def _violated_constraint(exc: IntegrityError) -> str | None:
@@ -56,19 +58,6 @@ def _violated_constraint(exc: IntegrityError) -> str | None:
 def _email_taken(session: Session, email: str) -> bool:
     query = select(User.id).where(User.email == email, User.deleted_at.is_(None))
     return session.scalars(query).first() is not None
-
-
-def _claim_founder(session: Session, user: User) -> bool:
-    """True for the company's first user. Concurrent sign-ups wait on the primary key
-    until the first one commits (then they are members) or rolls back (then one of them
-    becomes the founder), so exactly one admin comes out of any race."""
-    claim = (
-        insert(CompanyFounder)
-        .values(company_id=user.company_id, user_id=user.id)
-        .on_conflict_do_nothing(index_elements=[CompanyFounder.company_id])
-        .returning(CompanyFounder.company_id)
-    )
-    return session.execute(claim).first() is not None
 
 
 def find_live_user(session: Session, user_id: int) -> User | None:
@@ -119,40 +108,50 @@ def update_user(
         user.password_hash = passwords.hash(changes.password)
         # Other sessions may belong to whoever learned the old password.
         revoke_user_tokens(session, user.id)
-    if changes.role is not None and changes.role != user.role:
-        if changes.role == MEMBER:
-            _keep_an_admin(session, user, "demote")
-        user.role = changes.role
+    if changes.role is not None:
+        admins = _lock_admins(session, actor)
+        if changes.role != user.role:
+            if changes.role == MEMBER and admins == [user.id]:
+                raise Conflict("Cannot demote the last admin of a company; promote another first")
+            user.role = changes.role
+            user.access_changed_at = utcnow()
     if "name" in fields:
         user.name = changes.name
     session.flush()
     return user
 
 
-def delete_user(session: Session, user: User) -> None:
-    """Soft delete: the row stays (ledger, history), the account is gone for every use."""
-    if user.role == ADMIN and _has_colleagues(session, user):
-        _keep_an_admin(session, user, "delete")
-    user.deleted_at = utcnow()
+def delete_user(session: Session, actor: User, user: User) -> None:
+    """Soft delete (the row stays for the ledger); a company always keeps an admin (409)."""
+    if actor.id != user.id or user.role == ADMIN:
+        admins = _lock_admins(session, actor)
+        if user.role == ADMIN and admins == [user.id]:
+            raise Conflict("Cannot delete the last admin of a company; promote another first")
+    remove_user(session, user, utcnow())
+
+
+def remove_user(session: Session, user: User, now: datetime) -> None:
+    """The account is gone for every use: no login, no refresh, its tokens refused."""
+    user.deleted_at = now
+    user.access_changed_at = now
     revoke_user_tokens(session, user.id)
     session.flush()
 
 
-def _has_colleagues(session: Session, user: User) -> bool:
-    query = select(User.id).where(
-        User.company_id == user.company_id, User.deleted_at.is_(None), User.id != user.id
-    )
-    return session.scalars(query.limit(1)).first() is not None
-
-
-def _keep_an_admin(session: Session, admin: User, action: str) -> None:
-    """Refuse to leave a company without an admin. The company's admin rows are locked so
-    two admins demoting each other at once cannot both succeed."""
+def _lock_admins(session: Session, actor: User) -> list[int]:
+    """Lock the company's admin rows (in id order, so racing admins queue instead of
+    deadlocking) and re-read the actor and the rows changed meanwhile: two admins demoting
+    each other at once leave one admin, and an admin demoted a moment ago acts no more.
+    Returns the ids of the company's current admins."""
     query = (
         select(User.id)
-        .where(User.company_id == admin.company_id, User.role == ADMIN, User.deleted_at.is_(None))
+        .where(User.company_id == actor.company_id, User.role == ADMIN, User.deleted_at.is_(None))
         .order_by(User.id)
         .with_for_update()
     )
-    if list(session.scalars(query)) == [admin.id]:
-        raise Conflict(f"Cannot {action} the last admin of a company; promote another user first")
+    session.flush()
+    admins = list(session.scalars(query))
+    session.expire_all()  # the caller's rows were read before the lock
+    if actor.id not in admins:
+        raise Forbidden("Only an admin of the company may do this")
+    return admins

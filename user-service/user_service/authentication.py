@@ -71,10 +71,11 @@ class Authenticator:
         return self._pair(session, user, raw)
 
     def logout(self, session: Session, raw_refresh_token: str) -> None:
-        """Revoke the token; an unknown or already revoked one is not an error."""
+        """Revoke the token's whole login family, also for an already rotated token of it;
+        an unknown or already revoked one is not an error."""
         token = lock_refresh_token(session, raw_refresh_token)
-        if token is not None and token.revoked_at is None:
-            token.revoked_at = utcnow()
+        if token is not None:
+            revoke_family(session, token.family_id)
 
     def _pair(self, session: Session, user: User, refresh_token: str) -> TokenPair:
         session.flush()

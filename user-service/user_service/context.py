@@ -7,6 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy import Engine, create_engine
 
+from media_common.access import AccessState, CompanyFeed, feed_client
+from media_common.auth import load_public_keys
 from media_common.db import Database
 from media_common.internal_http import InternalClient
 from user_service.api.admission import CreditGate
@@ -27,12 +29,14 @@ class AppContext:
     authenticator: Authenticator
     credit_gate: CreditGate
     ledger: Engine
+    access: AccessState
 
     @classmethod
     def build(cls, settings: Settings) -> AppContext:
         passwords = PasswordHasher(settings.bcrypt_rounds)
         access_tokens = AccessTokens(
             SigningKey(settings.jwt_private_key.get_secret_value()),
+            load_public_keys(settings.jwt_public_keys_file),
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
             ttl_seconds=settings.access_token_ttl_seconds,
@@ -61,9 +65,14 @@ class AppContext:
             authenticator,
             CreditGate(),
             _ledger_engine(settings),
+            # Deactivated companies; users themselves are read from the database.
+            AccessState.for_feeds(
+                [CompanyFeed(feed_client(settings.company_service_url, settings))], settings
+            ),
         )
 
     def close(self) -> None:
+        self.access.close()
         self.companies.close()
         self.ledger.dispose()
         self.db.dispose()

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from media_common.app import create_service_app
-from user_service.api import routes_auth, routes_points, routes_users
+from user_service.api import (
+    routes_auth,
+    routes_internal,
+    routes_invitations,
+    routes_points,
+    routes_users,
+)
 from user_service.context import AppContext
 from user_service.settings import Settings, get_settings
 
@@ -25,8 +32,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await asyncio.to_thread(context.access.start)
         yield
-        context.close()
+        await asyncio.to_thread(context.close)
 
     app = create_service_app(
         slug="user",
@@ -41,4 +49,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(routes_users.router)
     app.include_router(routes_auth.router)
     app.include_router(routes_points.router)
+    app.include_router(routes_invitations.router)
+    app.include_router(routes_internal.router)
     return app

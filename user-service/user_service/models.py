@@ -32,6 +32,7 @@ IDEMPOTENCY_KEY_MAX_LENGTH = 200
 # Emails are stored lower-cased and unique among users that are not deleted: a deleted
 # account releases its address. The API maps a violation to 409 CONFLICT.
 EMAIL_UNIQUE_INDEX = "uq_users_email_live"
+PENDING_INVITATION_INDEX = "uq_invitations_pending"
 
 
 class Base(DeclarativeBase):
@@ -48,6 +49,11 @@ class User(Base):
         ),
         # The admin's list: a company's users, newest first.
         Index("ix_users_company_created", "company_id", "created_at", "id"),
+        Index(
+            "ix_users_access_changed",
+            "access_changed_at",
+            postgresql_where=text("access_changed_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -64,16 +70,50 @@ class User(Base):
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the role last changed or the account was deleted: the access feed
+    # (access_feed.py) publishes such users so the other services follow at once.
+    access_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class CompanyFounder(Base):
-    """The first user of each company: the primary key makes "first" race-free."""
+    """The founding admin of each company (founders.py). The primary key makes a founding
+    happen once; a cancelled founding keeps its row, so a late creation is refused."""
 
     __tablename__ = "company_founders"
 
     company_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey(User.id))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey(User.id))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Invitation(Base):
+    """An admin's invitation to join their company; only the token's SHA-256 is stored."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        CheckConstraint("role IN ('admin', 'member')", name="role"),
+        # One pending invitation per email and company: a new one replaces the old.
+        Index(
+            PENDING_INVITATION_INDEX,
+            "company_id",
+            "email",
+            unique=True,
+            postgresql_where=text("used_at IS NULL AND revoked_at IS NULL"),
+        ),
+        Index("ix_invitations_company_created", "company_id", "created_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    company_id: Mapped[int] = mapped_column(BigInteger)
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX_LENGTH))
+    role: Mapped[str] = mapped_column(String(10))
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    invited_by: Mapped[int] = mapped_column(ForeignKey(User.id))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class RefreshToken(Base):

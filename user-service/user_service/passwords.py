@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bcrypt
 
-MAX_PASSWORD_BYTES = 72
+from media_common.credentials import MAX_PASSWORD_BYTES
 
 
 class PasswordHasher:

@@ -8,8 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from media_common.timestamps import UtcTimestamp
 from user_service.fields import (
-    CompanyId,
     Email,
+    InvitationTokenValue,
     NewPassword,
     Password,
     PersonName,
@@ -17,7 +17,7 @@ from user_service.fields import (
     PointReference,
     RefreshTokenValue,
 )
-from user_service.models import User
+from user_service.models import Invitation, User
 
 Role = Literal["admin", "member"]
 UtcDatetime: TypeAlias = UtcTimestamp
@@ -28,10 +28,50 @@ class Input(BaseModel):
 
 
 class UserCreate(Input):
+    """Joining a company: the only way is an admin's invitation."""
+
+    invitation_token: InvitationTokenValue
+    password: NewPassword
+    name: PersonName | None = None
+
+
+class FounderCreate(Input):
+    """A company's first admin (internal: company-service's founding)."""
+
     email: Email
     password: NewPassword
-    company_id: CompanyId
     name: PersonName | None = None
+
+
+class InvitationCreate(Input):
+    email: Email
+    role: Role = "member"
+
+
+class InvitationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    email: str
+    role: Role
+    company_id: int
+    expires_at: UtcDatetime
+    created_at: UtcDatetime
+
+    @classmethod
+    def of(cls, invitation: Invitation) -> InvitationRead:
+        return cls.model_validate(invitation)
+
+
+class InvitationCreated(InvitationRead):
+    token: str = Field(description="Shown only here; works once, until expires_at.")
+
+
+class InvitationPage(BaseModel):
+    items: list[InvitationRead]
+    total: int
+    limit: int
+    offset: int
 
 
 class LoginRequest(Input):

@@ -23,6 +23,9 @@ class Settings(ServiceSettings):
     company_service_url: str = "http://company-service:8000"
     # How long the point endpoint waits for a lock before answering 409 LOCK_CONFLICT.
     points_lock_timeout_ms: int = Field(default=50, ge=1, le=10_000)
+    # How far back the access feed reaches: at least the lifetime of any token a service
+    # accepts (access tokens, video-service's playback URLs).
+    access_feed_horizon_seconds: int = Field(default=86_400, ge=60)
     # bcrypt cost factor; tests lower it to 4 to stay fast.
     bcrypt_rounds: int = Field(default=12, ge=4, le=31)
 

@@ -49,8 +49,20 @@ class SigningKey:
 
 
 class AccessTokens:
-    def __init__(self, key: SigningKey, *, issuer: str, audience: str, ttl_seconds: int) -> None:
+    """Signs with `key`; verifies with it and with `other_keys` (by kid: the keys of
+    JWT_PUBLIC_KEYS_FILE, e.g. the previous key during a rotation), and publishes all."""
+
+    def __init__(
+        self,
+        key: SigningKey,
+        other_keys: dict[str, Any] | None = None,
+        *,
+        issuer: str,
+        audience: str,
+        ttl_seconds: int,
+    ) -> None:
         self.key = key
+        self._public_keys: dict[str, Any] = {**(other_keys or {}), key.kid: key.public_key}
         self.issuer = issuer
         self.audience = audience
         self.ttl_seconds = ttl_seconds
@@ -76,11 +88,20 @@ class AccessTokens:
             kid = jwt.get_unverified_header(token).get("kid")
         except jwt.InvalidTokenError as exc:
             raise Unauthorized("Invalid token") from exc
-        if kid != self.key.kid:
+        public_key = self._public_keys.get(kid) if isinstance(kid, str) else None
+        if public_key is None:
             raise Unauthorized("Invalid token")
-        return verify_with_key(
-            token, self.key.public_key, issuer=self.issuer, audience=self.audience
-        )
+        return verify_with_key(token, public_key, issuer=self.issuer, audience=self.audience)
 
     def jwks(self) -> dict[str, list[dict[str, Any]]]:
-        return {"keys": [self.key.public_jwk]}
+        others = [
+            {
+                **json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key)),
+                "kid": kid,
+                "use": "sig",
+                "alg": ALGORITHM,
+            }
+            for kid, key in self._public_keys.items()
+            if kid != self.key.kid
+        ]
+        return {"keys": [self.key.public_jwk, *others]}

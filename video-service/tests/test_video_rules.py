@@ -8,10 +8,11 @@ import pytest
 from video_testkit import fixture_bytes
 
 from media_common.errors import RangeNotSatisfiable, Unauthorized
+from media_common.text import clean_text
 from video_service.media_types import sniff_video_type
 from video_service.playback import PlaybackTokens, Viewer
 from video_service.ranges import ByteRange, parse_range, starts_playback
-from video_service.schemas import clean_text, safe_filename
+from video_service.schemas import safe_filename
 
 
 @pytest.mark.parametrize(
@@ -89,8 +90,8 @@ def test_starts_playback(header: str | None, starts: bool) -> None:
 
 def test_clean_text() -> None:
     assert clean_text("  e\u0301  ") == "é"
-    assert clean_text("a\nb", allowed={"\n"}) == "a\nb"
-    for bad in ("a\x00", "a\x7f", "a\x85", "a\u202e", "\ud800", "a\ufffe"):
+    assert clean_text("a\nb", multiline=True) == "a\nb"
+    for bad in ("a\x00", "a\x7f", "a\x85", "a\u202e", "\ud800", "a\ufffe", "a\u200b", "\ufeffa"):
         with pytest.raises(ValueError):
             clean_text(bad)
 

@@ -131,11 +131,18 @@ def test_stream_credits_points_through_the_running_dispatcher(
 
 
 def test_video_plays_while_user_service_is_down(
-    make_settings: Callable[..., Settings], tenant: Tenant, upload: Upload, db: Database
+    make_settings: Callable[..., Settings],
+    tenant: Tenant,
+    upload: Upload,
+    db: Database,
+    client: TestClient,
 ) -> None:
+    video_id = upload(client, tenant.admin, fixture_bytes("tiny.mp4")).json()["id"]
     app = create_app(make_settings(user_service_url="http://127.0.0.1:9"))  # nothing listens
     with TestClient(app) as client:
-        video_id = upload(client, tenant.admin, fixture_bytes("tiny.mp4")).json()["id"]
+        # The access feed cannot be read: admin authority fails closed, viewing goes on.
+        again = upload(client, tenant.admin, fixture_bytes("tiny.mp4"))
+        assert again.status_code == 503 and again.json()["code"] == "SERVICE_UNAVAILABLE"
         started = time.monotonic()
         response = client.get(f"/api/v1/videos/{video_id}/stream", headers=tenant.member)
         assert response.status_code == 200

@@ -15,6 +15,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from media_common.access import COMPANY_FEED_PATH, USER_FEED_PATH
 from media_common.db import Database
 from media_common.storage import ObjectStorage
 from video_service.models import OutboxEntry
@@ -78,17 +79,22 @@ class _FakeServer:
 
 
 class FakeCompanyService(_FakeServer):
-    """GET /internal/v1/companies/{id} → effective_plan from `plans`; `failing` → 500."""
+    """GET /internal/v1/companies/{id} → effective_plan from `plans`; `failing` → 500;
+    the access feed of deactivated companies from `inactive`."""
 
     def __init__(self, token: str) -> None:
         super().__init__()
         self.token = token
         self.plans: dict[int, str] = {}
+        self.inactive: set[int] = set()
         self.failing = False
 
     def handle(self, request: BaseHTTPRequestHandler) -> None:
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             self.reply(request, 401, {"code": "UNAUTHORIZED"})
+            return
+        if request.path == COMPANY_FEED_PATH:
+            self.reply(request, 200, {"ids": sorted(self.inactive)})
             return
         if self.failing:
             self.reply(request, 500, {"code": "INTERNAL"})
@@ -117,8 +123,21 @@ class FakePointsService(_FakeServer):
         self.calls: list[tuple[str, int, dict[str, Any]]] = []
         self.credited: Counter[str] = Counter()
         self.request_ids: dict[str, str | None] = {}
+        self.changed_users: dict[int, dict[str, Any]] = {}
+
+    def change_user(self, user_id: int, company_id: int, role: str, deleted: bool = False) -> None:
+        """Publish a role change or deletion in the access feed."""
+        self.changed_users[user_id] = {
+            "id": user_id,
+            "company_id": company_id,
+            "role": role,
+            "deleted": deleted,
+        }
 
     def handle(self, request: BaseHTTPRequestHandler) -> None:
+        if request.path == USER_FEED_PATH:  # the access feed: users changed or deleted
+            self.reply(request, 200, {"users": list(self.changed_users.values())})
+            return
         if self.refuse:
             request.close_connection = True
             request.connection.close()

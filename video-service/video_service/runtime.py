@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from media_common.access import AccessState, CompanyFeed, UserFeed, feed_client
 from media_common.auth import TokenVerifier
 from media_common.db import Database
 from media_common.internal_http import InternalClient
@@ -37,6 +38,7 @@ class Runtime:
     seen_views: SeenViews
     queue: JobQueue
     outputs: OutputCache
+    access: AccessState
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -50,7 +52,12 @@ class Runtime:
         return cls(
             settings=settings,
             db=db,
-            verifier=TokenVerifier(settings.jwks_url, settings.jwt_issuer, settings.jwt_audience),
+            verifier=TokenVerifier(
+                settings.jwks_url,
+                settings.jwt_issuer,
+                settings.jwt_audience,
+                public_keys_file=settings.jwt_public_keys_file,
+            ),
             storage=storage,
             plans=CompanyPlans(
                 InternalClient(settings.company_service_url, token, timeout=2.0, retries=1)
@@ -70,17 +77,27 @@ class Runtime:
             seen_views=SeenViews(),
             queue=JobQueue(db.engine),
             outputs=OutputCache(db.sessionmaker),
+            access=AccessState.for_feeds(
+                [
+                    UserFeed(feed_client(settings.user_service_url, settings)),
+                    CompanyFeed(feed_client(settings.company_service_url, settings)),
+                ],
+                settings,
+            ),
         )
 
     def start_background(self) -> None:
+        self.access.start()
         self.dispatcher.start()
         self.sweeper.start()
 
     def stop_background(self) -> None:
+        self.access.stop()
         self.dispatcher.stop()
         self.sweeper.stop()
 
     def close(self) -> None:
+        self.access.close()
         self.plans.client.close()
         self.dispatcher.client.close()
         self.queue.close()

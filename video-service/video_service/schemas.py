@@ -11,11 +11,11 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictStr,
     model_validator,
 )
 
-from media_common.text import BIDI_CONTROLS, is_refused
-from media_common.text import clean_text as shared_clean_text
+from media_common.text import clean_text, is_refused, text_rule
 from media_common.timestamps import UtcTimestamp
 from video_service.models import MediaJob
 
@@ -23,35 +23,11 @@ TITLE_MAX = 200
 DESCRIPTION_MAX = 5000
 FILENAME_MAX = 255
 
-_LINE_CHARS = {"\n", "\r", "\t"}
-
-
-def _bad_char(char: str) -> bool:
-    return is_refused(char) or char in BIDI_CONTROLS
-
-
-def clean_text(value: str, *, allowed: set[str] | None = None) -> str:
-    """media_common's clean text (NFC, trimmed, no control or invalid code points; line
-    breaks and tabs only when `allowed`), and no bidirectional controls."""
-    value = shared_clean_text(value, multiline=bool(allowed))
-    if any(char in BIDI_CONTROLS for char in value):
-        raise ValueError("must not contain bidirectional control characters")
-    return value
-
-
-def _title(value: str) -> str:
-    value = clean_text(value)
-    if not value:
-        raise ValueError("must not be empty")
-    if len(value) > TITLE_MAX:
-        raise ValueError(f"must be at most {TITLE_MAX} characters")
-    return value
-
 
 def _description(value: str | None) -> str | None:
     if value is None:
         return None
-    value = clean_text(value, allowed=_LINE_CHARS)
+    value = clean_text(value, multiline=True)
     if len(value) > DESCRIPTION_MAX:
         raise ValueError(f"must be at most {DESCRIPTION_MAX} characters")
     return value or None
@@ -62,13 +38,13 @@ def safe_filename(name: str | None) -> str | None:
     if not name:
         return None
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    kept = "".join(c for c in base if not _bad_char(c))
+    kept = "".join(c for c in base if not is_refused(c))
     kept = unicodedata.normalize("NFC", kept).strip().lstrip(".")
     return kept[:FILENAME_MAX] or None
 
 
 # Raw lengths are bounded before the checks run, so a huge string costs nothing.
-Title = Annotated[str, Field(max_length=TITLE_MAX * 4), AfterValidator(_title)]
+Title = Annotated[StrictStr, Field(max_length=TITLE_MAX * 4), text_rule(TITLE_MAX)]
 Description = Annotated[
     str | None, Field(max_length=DESCRIPTION_MAX * 4), AfterValidator(_description)
 ]

@@ -9,9 +9,10 @@ from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
 from company_service.settings import Settings
+from media_common.access import AccessState
 from media_common.auth import Claims, TokenVerifier, bearer_token, check_internal_token
 from media_common.db import Database
-from media_common.errors import Forbidden, NotFound, Unauthorized
+from media_common.errors import NotFound, Unauthorized
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -25,11 +26,14 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def current_user(request: Request) -> Claims:
+    """The verified token's claims as of now: deleted users and deactivated companies are
+    401, a changed role replaces the token's (media_common.access)."""
     token = bearer_token(request)
     if token is None:
         raise Unauthorized("Bearer token required")
     verifier: TokenVerifier = request.app.state.verifier
-    return verifier.verify(token)
+    access: AccessState = request.app.state.access
+    return access.current(verifier.verify(token))
 
 
 CurrentUser = Annotated[Claims, Depends(current_user)]
@@ -49,8 +53,7 @@ MemberCompanyId = Annotated[int, Depends(member_company_id)]
 
 def admin_company_id(company_id: MemberCompanyId, user: CurrentUser) -> int:
     """The path's company id, when the caller is one of its admins."""
-    if not user.is_admin:
-        raise Forbidden("Only the company's admins may do this")
+    user.require_admin("Only the company's admins may do this")
     return company_id
 
 

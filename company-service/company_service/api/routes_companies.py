@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Response, status
+from fastapi import APIRouter, Body, Query, Request, Response, status
 
 from company_service import service
 from company_service.api.deps import AdminCompanyId, CurrentUser, MemberCompanyId, SessionDep
+from company_service.founding import found_company
 from company_service.plans import Plan
 from company_service.schemas import (
+    AdminRead,
     CompanyCreate,
+    CompanyCreated,
     CompanyRead,
     CompanyUpdate,
     PaidPlanChange,
@@ -27,13 +30,21 @@ router = APIRouter(prefix="/api/v1/companies", tags=["companies"])
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    response_model=CompanyRead,
-    responses=error_responses(409, 422),
+    response_model=CompanyCreated,
+    responses=error_responses(409, 422, 503),
 )
-def create_company(body: CompanyCreate, session: SessionDep) -> CompanyRead:
-    """Create a company on the free plan (public; names are unique ignoring case)."""
+def create_company(body: CompanyCreate, request: Request) -> CompanyCreated:
+    """Create a company on the free plan together with its first admin (public).
+
+    All or nothing: a taken name or email (409), a bad email or password (422) or
+    user-service being unavailable (503) leave neither the company nor the user behind.
+    Names are unique ignoring case (NFKC case folding); emails across the platform.
+    """
     now = utcnow()
-    return CompanyRead.of(service.create_company(session, body.name, now), now)
+    company, admin = found_company(
+        request.app.state.db, request.app.state.founders, body.name, body.admin, now
+    )
+    return CompanyCreated(**CompanyRead.of(company, now).model_dump(), admin=AdminRead(**admin))
 
 
 @router.get(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
 from company_service import service
 from company_service.api.deps import SessionDep, internal_caller
@@ -15,6 +15,12 @@ router = APIRouter(
     tags=["internal"],
     dependencies=[Depends(internal_caller)],
 )
+
+
+@router.get("/inactive", responses=error_responses(401))
+def inactive_companies(request: Request) -> dict[str, list[int]]:
+    """The access feed: ids of the deactivated companies (their users' tokens are 401)."""
+    return {"ids": service.inactive_company_ids(request.app.state.db)}
 
 
 @router.get(

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -57,6 +57,13 @@ class ServiceSettings(BaseSettings):
     internal_token: SecretStr = SecretStr("")
     jwt_issuer: str = "media-resource"
     jwt_audience: str = "media-resource"
+    # Public keys that verify access tokens, as a JWKS file (a Swarm secret or config):
+    # a replica starting while user-service is down still verifies tokens (auth.py).
+    jwt_public_keys_file: str = ""
+    # Current authorization (access.py): feed poll period, and the age of the last good
+    # read beyond which requests answer 503 rather than trust a token's claims.
+    access_poll_seconds: float = Field(default=1.0, gt=0)
+    access_max_age_seconds: float = Field(default=4.0, gt=0)
 
     @classmethod
     def settings_customise_sources(

@@ -76,6 +76,7 @@ class JwksServer:
         jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.private_key.public_key()))
         jwk.update({"kid": self.kid, "use": "sig", "alg": "RS256"})
         body = json.dumps({"keys": [jwk]}).encode()
+        self.body = body.decode()  # the JWKS document (e.g. for a JWT_PUBLIC_KEYS_FILE)
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:

@@ -5,24 +5,25 @@ from __future__ import annotations
 import base64
 import json
 import time
+from typing import Annotated
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from fastapi import Request
 from fastapi.testclient import TestClient
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, StrictStr
 
 from media_common.app import create_service_app
 from media_common.auth import TokenVerifier, check_internal_token
 from media_common.errors import Conflict, ServiceUnavailable, Unauthorized
 from media_common.settings import ServiceSettings
 from media_common.testing import JwksServer
-from media_common.text import single_line
+from media_common.text import text_rule
 
 
 class Body(BaseModel):
-    name: single_line(100)  # type: ignore[valid-type]
+    name: Annotated[StrictStr, Field(max_length=400), text_rule(100)]
 
 
 def make_client() -> TestClient:

@@ -54,8 +54,10 @@ def current_claims(
 CurrentClaims = Annotated[Claims, Depends(current_claims)]
 
 
-def current_user(session: SessionDep, claims: CurrentClaims) -> User:
-    """The caller's live account: a valid token of a deleted user is refused (401)."""
+def current_user(session: SessionDep, claims: CurrentClaims, context: Context) -> User:
+    """The caller's live account: a valid token of a deleted user, or of a user of a
+    deactivated company (the access feed, media_common.access), is refused (401)."""
+    context.access.check(claims.user_id, claims.company_id)
     user = find_live_user(session, claims.user_id) if 0 < claims.user_id <= INT64_MAX else None
     if user is None or user.company_id != claims.company_id:
         raise Unauthorized("This account no longer exists")

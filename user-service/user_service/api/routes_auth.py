@@ -53,9 +53,10 @@ def refresh(data: RefreshRequest, session: SessionDep, context: Context) -> Toke
     responses=error_responses(422),
 )
 def logout(data: RefreshRequest, session: SessionDep, context: Context) -> Response:
-    """Revoke a refresh token. Always 204, also for an unknown or already revoked token.
+    """Log out: revoke the refresh token's whole login family (also when the token given
+    was already rotated). Always 204, also for an unknown or already revoked token.
 
-    Access tokens are not revocable: they expire on their own (15 minutes by default).
+    The access tokens of the login stay valid until they expire (15 minutes by default).
     """
     context.authenticator.logout(session, data.refresh_token)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from media_common.errors import error_responses
-from user_service import accounts
+from media_common.models import utcnow
+from user_service import accounts, invitations
 from user_service.api.deps import (
     AdminOnly,
     Context,
@@ -23,17 +24,17 @@ router = APIRouter(prefix="/api/v1/users", tags=["users"])
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=UserRead,
-    responses=error_responses(404, 409, 422, 503),
+    responses=error_responses(403, 409, 422, 503),
 )
 def sign_up(data: UserCreate, session: SessionDep, context: Context) -> UserRead:
-    """Sign up to an active company; its first user becomes its admin, later ones members.
+    """Join a company with an invitation: the user gets the invitation's email and role.
 
-    The email is trimmed and lower-cased and must be unique ignoring case (409). The
-    password needs 8 characters and at most 72 bytes in UTF-8 (bcrypt's limit: longer ones
-    are refused, not truncated). An unknown or deactivated company is 404; 503 when
-    company-service cannot be asked.
+    The invitation is used up. An unknown, used, revoked or expired token, or a company
+    that is no longer active, is 403. The password needs 8 characters and at most 72 bytes
+    in UTF-8 (bcrypt's limit: longer ones are refused, not truncated). The email already
+    being a user's is 409; 503 when company-service cannot be asked.
     """
-    user = accounts.sign_up(session, context.companies, context.passwords, data)
+    user = invitations.accept(session, context.companies, context.passwords, data, utcnow())
     return UserRead.of(user)
 
 
@@ -86,12 +87,12 @@ def update_user(
     response_class=Response,
     responses=error_responses(401, 403, 404, 409),
 )
-def delete_user(user: ManagedUser, session: SessionDep) -> Response:
+def delete_user(user: ManagedUser, actor: CurrentUser, session: SessionDep) -> Response:
     """Delete an account (yourself, or admins: anyone of your company).
 
-    The account can no longer log in, its refresh tokens are revoked and its access tokens
-    are refused by user-service. The last admin of a company that still has other users
-    cannot be deleted (409).
+    The account can no longer log in, its refresh tokens are revoked and, within seconds,
+    every service refuses its access tokens. The last admin of a company cannot be
+    deleted (409).
     """
-    accounts.delete_user(session, user)
+    accounts.delete_user(session, actor, user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -9,7 +9,7 @@ from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from media_common.auth import Claims, bearer_token
-from media_common.errors import Forbidden, Unauthorized
+from media_common.errors import Unauthorized
 from media_common.storage import ObjectStorage
 from video_service import jobs, videos
 from video_service.models import MediaJob, Video
@@ -44,18 +44,19 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def current_user(request: Request, runtime: RuntimeDep) -> Claims:
+    """The verified token's claims as of now: deleted users and deactivated companies are
+    401, a changed role replaces the token's (media_common.access)."""
     token = bearer_token(request)
     if token is None:
         raise Unauthorized("Bearer token required")
-    return runtime.verifier.verify(token)
+    return runtime.access.current(runtime.verifier.verify(token))
 
 
 CurrentUser = Annotated[Claims, Depends(current_user)]
 
 
 def admin_only(user: CurrentUser) -> Claims:
-    if not user.is_admin:
-        raise Forbidden("Only company admins may do this")
+    user.require_admin("Only company admins may do this")
     return user
 
 
@@ -90,7 +91,9 @@ def stream_viewer(
 ) -> Viewer:
     """The Authorization header when present, else the `?token=` playback token."""
     if request.headers.get("authorization") is None and token is not None:
-        return runtime.playback.verify(token, video_id)
+        viewer = runtime.playback.verify(token, video_id)
+        runtime.access.check(viewer.user_id, viewer.company_id)
+        return viewer
     claims = current_user(request, runtime)
     return Viewer(claims.user_id, claims.company_id)
 

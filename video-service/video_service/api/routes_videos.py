@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from media_common.errors import Forbidden, error_responses
+from media_common.errors import error_responses
 from video_service import videos
 from video_service.api.deps import (
     INT64_MAX,
@@ -33,8 +33,8 @@ def list_videos(
     deleted: Annotated[bool, Query(description="true: the trash (admins only)")] = False,
 ) -> VideoPage:
     """The company's videos, newest first; `?deleted=true` lists the trash (admins)."""
-    if deleted and not user.is_admin:
-        raise Forbidden("Only company admins may see deleted videos")
+    if deleted:
+        user.require_admin("Only company admins may see deleted videos")
     items, total = videos.list_videos(
         session, user.company_id, trash=deleted, limit=limit, offset=offset
     )
