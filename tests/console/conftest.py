@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
 from tests.console.browser_log import BrowserLog
 from tests.console.features import Features
@@ -31,6 +31,9 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
+# Assertions wait for the page to get there; on a busy 2-core machine a company's founding
+# alone can take seconds.
+expect.set_options(timeout=30_000)
 
 
 @pytest.fixture(scope="session")
