@@ -111,7 +111,7 @@ export async function showVideo({ me, main, args }) {
   }
   const top = [h("h1", {}, video.title), video.description ? h("p", { class: "description" }, video.description) : null, h("div", { class: "player-wrap" }, player), source];
   main.prepend(...top.filter(Boolean));
-  main.append(info, actions, panel.element);
+  main.append(panel.element, info, actions);
   return () => {
     panel.stop();
     player.hls?.destroy();
