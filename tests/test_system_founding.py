@@ -59,8 +59,8 @@ def test_a_founding_killed_half_way_leaves_nothing_usable(api: Api, stack: Stack
     finally:
         lock.close()
         stack.start("company-service")
-    # the founding sweeper settles it (FOUNDING_GRACE_SECONDS=5 in the test stack)
-    eventually(lambda: _count(stack, companies) == 0, timeout=30, what="the sweep")
+    # the founding sweeper settles it (FOUNDING_GRACE_SECONDS=15 in the test stack)
+    eventually(lambda: _count(stack, companies) == 0, timeout=60, what="the sweep")
     eventually(lambda: _count(stack, founders) == 0, timeout=10, what="the founder removal")
     company = api.create_company(name, admin_email=email)
     assert (company["name"], company["admin"]["email"]) == (name, email)

@@ -235,7 +235,7 @@ def test_changes_reach_every_service_within_5_seconds(api: Api) -> None:
     )
     eventually(lambda: status("GET", company_url, member) == 401)
     eventually(lambda: status("GET", f"/api/v1/videos/{vid}", member) == 401)
-    eventually(lambda: requests.get(playback["url"], timeout=10).status_code == 401)
+    eventually(lambda: requests.get(api.base + playback["url"], timeout=10).status_code == 401)
     assert status("GET", "/api/v1/users/me", member) == 401
 
     # a deactivated company: 401 for everyone's old tokens, on every service
@@ -243,7 +243,9 @@ def test_changes_reach_every_service_within_5_seconds(api: Api) -> None:
     assert api.request("DELETE", company_url, headers=admin.headers).status_code == 204
     for path in ("/api/v1/users/me", company_url, f"/api/v1/videos/{vid}"):
         eventually(lambda path=path: status("GET", path, second) == 401, what=path)
-    eventually(lambda: requests.get(admin_playback["url"], timeout=10).status_code == 401)
+    eventually(
+        lambda: requests.get(api.base + admin_playback["url"], timeout=10).status_code == 401
+    )
     assert_error(api.get("/api/v1/users/me", headers=admin.headers), 401, "UNAUTHORIZED")
 
 

@@ -51,7 +51,7 @@ def _replica(env: dict[str, str]) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{PRIVATE_PORT}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         while True:
             try:
                 if requests.get(f"{url}/readyz", timeout=1).ok:

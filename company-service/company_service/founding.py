@@ -6,7 +6,8 @@
    `active`; the public API reads it as not found).
 2. user-service creates the founding admin (`PUT /internal/v1/users/founders/{id}`,
    idempotent, so the client may retry it).
-3. The row turns `active` — only if it is still pending.
+3. The row turns `active` — only if it is still pending (row-locked: it cannot race the
+   sweeper, which first turns a row it gives up `abandoned`).
 
 Any refusal (409 email taken, 422) removes the row; user-service being down (503) makes
 the company ask user-service to cancel the founder and removes the row, or, when even that
@@ -25,11 +26,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import requests
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, or_, select, update
 
 from company_service.models import Company
 from company_service.schemas import FounderCreate
-from company_service.service import PENDING, create_company
+from company_service.service import ABANDONED, PENDING, create_company
 from media_common.db import Database
 from media_common.errors import Conflict, ServiceUnavailable, ValidationFailed
 from media_common.internal_http import InternalClient
@@ -94,7 +95,7 @@ def found_company(
     try:
         admin = founders.create(company.id, founder)
     except (Conflict, ValidationFailed):
-        _remove_pending(db, company.id)  # user-service refused: it created nothing
+        _remove(db, company.id)  # user-service refused: it created nothing
         raise
     except ServiceUnavailable:
         abandon(db, founders, company.id)
@@ -115,33 +116,47 @@ def found_company(
 
 
 def abandon(db: Database, founders: Founders, company_id: int) -> bool:
-    """Cancel the founding at user-service, then remove the pending row; False when
-    user-service cannot be reached (the row stays pending for the sweeper)."""
+    """Give the founding up: the row turns `abandoned` (so a late activation fails and the
+    name is free), user-service cancels the founder, the row goes. False when user-service
+    cannot be reached (the abandoned row stays for the sweeper)."""
+    with db.sessionmaker() as session:
+        session.execute(
+            update(Company)
+            .where(Company.id == company_id, Company.status == PENDING)
+            .values(status=ABANDONED)
+        )
+        session.commit()
     try:
         founders.cancel(company_id)
     except ServiceUnavailable:
-        logger.warning("founding of company %s left pending for the sweeper", company_id)
+        logger.warning("founding of company %s left for the sweeper", company_id)
         return False
-    _remove_pending(db, company_id)
+    _remove(db, company_id, (PENDING, ABANDONED))
     return True
 
 
-def _remove_pending(db: Database, company_id: int) -> None:
+def _remove(db: Database, company_id: int, statuses: tuple[str, ...] = (PENDING,)) -> None:
     with db.sessionmaker() as session:
-        session.execute(delete(Company).where(Company.id == company_id, Company.status == PENDING))
+        session.execute(
+            delete(Company).where(Company.id == company_id, Company.status.in_(statuses))
+        )
         session.commit()
 
 
 def sweep_abandoned_foundings(
     db: Database, founders: Founders, now: datetime, grace_seconds: float
 ) -> int:
-    """Settle pending companies older than the grace; return how many were removed."""
+    """Settle pending companies older than the grace, and abandoned ones; return how many
+    were removed."""
+    too_old = now - timedelta(seconds=grace_seconds)
     with db.sessionmaker() as session:
         stale = session.scalars(
             select(Company.id)
             .where(
-                Company.status == PENDING,
-                Company.created_at < now - timedelta(seconds=grace_seconds),
+                or_(
+                    and_(Company.status == PENDING, Company.created_at < too_old),
+                    Company.status == ABANDONED,
+                )
             )
             .order_by(Company.created_at)
             .limit(SWEEP_BATCH)

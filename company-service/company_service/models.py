@@ -36,8 +36,9 @@ class Company(Base):
     __tablename__ = "companies"
     __table_args__ = (
         CheckConstraint("plan IN ('free', 'paid')", name="plan"),
-        # pending: created, its founding admin not yet confirmed by user-service (founding.py).
-        CheckConstraint("status IN ('pending', 'active', 'inactive')", name="status"),
+        # pending: its founding admin not yet confirmed by user-service; abandoned: a founding
+        # given up, its founder being cancelled at user-service (founding.py).
+        CheckConstraint("status IN ('pending', 'active', 'inactive', 'abandoned')", name="status"),
         # A paid plan always has an expiry; a free plan never has one.
         CheckConstraint("(plan = 'paid') = (plan_expires_at IS NOT NULL)", name="plan_expiry"),
         Index(
@@ -50,7 +51,7 @@ class Company(Base):
         Index(
             "ix_companies_pending_created",
             "created_at",
-            postgresql_where=text("status = 'pending'"),
+            postgresql_where=text("status IN ('pending', 'abandoned')"),
         ),
         # The sweeper's scan: paid plans by expiry.
         Index(

@@ -143,7 +143,7 @@ class InternalCompanyRead(BaseModel):
 
     id: int
     name: str
-    status: Literal["pending", "active", "inactive"]
+    status: Literal["pending", "active", "inactive", "abandoned"]
     plan: Plan
     plan_expires_at: Timestamp | None
     effective_plan: Plan

@@ -18,7 +18,7 @@ from media_common.db import Database
 from media_common.errors import Conflict, NotFound, ValidationFailed
 from media_common.text import unique_key
 
-PENDING, ACTIVE, INACTIVE = "pending", "active", "inactive"
+PENDING, ACTIVE, INACTIVE, ABANDONED = "pending", "active", "inactive", "abandoned"
 _MAX_ID = 2**63 - 1  # BIGINT: a larger id cannot exist, and must not reach the database
 
 

@@ -70,7 +70,7 @@ def test_user_service_down_leaves_no_company(client, db, users, unique_name):
     # the sweeper settles it once user-service answers again.
     db.expire_all()
     pending = db.scalars(select(Company).where(Company.name == name)).all()
-    assert [c.status for c in pending] in ([], ["pending"])
+    assert [c.status for c in pending] in ([], ["abandoned"])
     sweeper = FoundingSweeper(
         client.app.state.db,
         client.app.state.founders,

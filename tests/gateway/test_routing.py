@@ -79,6 +79,8 @@ def test_swarm_rendering_by_the_image_entrypoint(tmp_path: Path, upstreams: Upst
         ("/openapi/company.json", "company"),
         ("/api/v1/users", "user"),
         ("/api/v1/users/me/points?limit=5", "user"),
+        ("/api/v1/invitations", "user"),
+        ("/api/v1/invitations/5", "user"),
         ("/api/v1/auth/jwks.json", "user"),
         ("/api/v1/auth/logout", "user"),
         ("/docs/user", "user"),

@@ -48,13 +48,13 @@ def upgrade() -> None:
         "companies",
         ["created_at"],
         schema=SCHEMA,
-        postgresql_where=sa.text("status = 'pending'"),
+        postgresql_where=sa.text("status IN ('pending', 'abandoned')"),
     )
     _drop_status_check()
     op.create_check_constraint(
         op.f("ck_companies_status"),
         "companies",
-        "status IN ('pending', 'active', 'inactive')",
+        "status IN ('pending', 'active', 'inactive', 'abandoned')",
         schema=SCHEMA,
     )
 
@@ -66,7 +66,7 @@ def _drop_status_check() -> None:
 
 
 def downgrade() -> None:
-    op.execute(f"DELETE FROM {SCHEMA}.companies WHERE status = 'pending'")
+    op.execute(f"DELETE FROM {SCHEMA}.companies WHERE status IN ('pending', 'abandoned')")
     _drop_status_check()
     op.create_check_constraint(
         op.f("ck_companies_status"), "companies", "status IN ('active', 'inactive')", schema=SCHEMA
