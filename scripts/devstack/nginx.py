@@ -15,6 +15,7 @@ from devstack.render import render_file, upstream_lines
 from devstack.ui import StackError
 
 DOCS_HTML = REPO / "gateway" / "docs.html"
+CONSOLE_DIR = REPO / "gateway" / "console"
 
 
 def find_nginx() -> Path | None:
@@ -89,6 +90,7 @@ def template_values(cfg: StackConfig) -> dict[str, str]:
         "RATE_LIMIT_RETRY_AFTER": str(retry_after_seconds(cfg.auth_rate_limit_per_min)),
         "STORAGE_DIR": str(cfg.storage_dir),
         "DOCS_HTML": str(DOCS_HTML),
+        "CONSOLE_DIR": str(CONSOLE_DIR),
         **ups,
     }
 

@@ -114,6 +114,7 @@ def local_values(base: Path, ports: dict[str, int], **overrides: str) -> dict[st
         "RATE_LIMIT_RETRY_AFTER": "1",
         "STORAGE_DIR": str(base / "storage"),
         "DOCS_HTML": str(ROOT / "gateway" / "docs.html"),
+        "CONSOLE_DIR": str(ROOT / "gateway" / "console"),
     }
     for name in ("company", "user", "video"):
         values[f"{name.upper()}_UPSTREAM_SERVERS"] = upstream_lines([f"127.0.0.1:{ports[name]}"])

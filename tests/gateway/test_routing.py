@@ -131,7 +131,6 @@ def test_methods_and_bodies_pass(gateway: Gateway, http: requests.Session) -> No
 @pytest.mark.parametrize(
     "path",
     [
-        "/",
         "/nope",
         "/api",
         "/api/v2/companies",
