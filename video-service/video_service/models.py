@@ -96,3 +96,8 @@ class OutboxEntry(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The X-Request-ID of the request that recorded the view, passed on at delivery.
     request_id: Mapped[str | None] = mapped_column(String(128))
+
+
+# The webhook tables live in their own module; importing it here puts them in Base.metadata
+# for everything that reads the schema from this module (Alembic, the ERD).
+from video_service import webhook_models  # noqa: E402, F401

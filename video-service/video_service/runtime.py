@@ -18,6 +18,9 @@ from video_service.playback import PlaybackTokens
 from video_service.settings import Settings
 from video_service.sweeper import OrphanSweeper
 from video_service.views import SeenViews
+from video_service.webhook_delivery import WebhookDeliverer
+from video_service.webhook_secrets import SecretBox
+from video_service.webhook_sender import WebhookSender
 
 POINTS_CALL_TIMEOUT = 2.0
 
@@ -33,12 +36,15 @@ class Runtime:
     dispatcher: OutboxDispatcher
     sweeper: OrphanSweeper
     seen_views: SeenViews
+    webhook_secrets: SecretBox
+    webhooks: WebhookDeliverer
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
         db = Database(settings)
         storage = storage_from_settings(settings)
         token = settings.internal_token.get_secret_value()
+        webhook_secrets = SecretBox(settings.webhook_encryption_key.get_secret_value())
         # No HTTP retries for point credits: the outbox retries, with backoff.
         points_client = InternalClient(
             settings.user_service_url, token, timeout=POINTS_CALL_TIMEOUT, retries=0
@@ -64,15 +70,26 @@ class Runtime:
                 grace_seconds=settings.orphan_grace_seconds,
             ),
             seen_views=SeenViews(),
+            webhook_secrets=webhook_secrets,
+            webhooks=WebhookDeliverer(
+                db.sessionmaker,
+                webhook_secrets,
+                WebhookSender(allow_private=settings.webhook_allow_private),
+                workers=settings.webhook_workers,
+                per_endpoint=settings.webhook_endpoint_concurrency,
+                poll_seconds=settings.webhook_poll_seconds,
+            ),
         )
 
     def start_background(self) -> None:
         self.dispatcher.start()
         self.sweeper.start()
+        self.webhooks.start()
 
     def stop_background(self) -> None:
         self.dispatcher.stop()
         self.sweeper.stop()
+        self.webhooks.stop()
 
     def close(self) -> None:
         self.plans.client.close()

@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr
 from media_common.settings import ServiceSettings
 
 MIN_SECRET_LENGTH = 16
+MIN_WEBHOOK_KEY_LENGTH = 32
 
 
 class Settings(ServiceSettings):
@@ -37,6 +38,12 @@ class Settings(ServiceSettings):
     orphan_sweep_seconds: float = Field(default=300.0, gt=0)
     orphan_grace_seconds: float = Field(default=3600.0, ge=0)
 
+    webhook_encryption_key: SecretStr = SecretStr("")
+    webhook_allow_private: bool = False
+    webhook_workers: int = Field(default=8, ge=1, le=256)
+    webhook_endpoint_concurrency: int = Field(default=2, ge=1, le=64)
+    webhook_poll_seconds: float = Field(default=1.0, gt=0)
+
     @property
     def max_upload_bytes(self) -> int:
         return self.max_upload_mb * 1024 * 1024
@@ -47,6 +54,10 @@ class Settings(ServiceSettings):
             raise ValueError(f"PLAYBACK_SECRET must be at least {MIN_SECRET_LENGTH} characters")
         if not self.internal_token.get_secret_value():
             raise ValueError("INTERNAL_TOKEN is required")
+        if len(self.webhook_encryption_key.get_secret_value()) < MIN_WEBHOOK_KEY_LENGTH:
+            raise ValueError(
+                f"WEBHOOK_ENCRYPTION_KEY must be at least {MIN_WEBHOOK_KEY_LENGTH} characters"
+            )
 
 
 @lru_cache
