@@ -15,6 +15,7 @@ from moto.server import ThreadedMotoServer
 
 from media_common.db import Database
 from media_common.testing import DbParams, JwksServer
+from media_common.testing_http import RecordingReceiver
 from video_service.main import create_app
 from video_service.migrate import migrate
 from video_service.settings import Settings
@@ -24,6 +25,7 @@ from video_testkit import FakeCompanyService, FakePointsService, Tenant, fixture
 
 INTERNAL_TOKEN = "internal-test-token"
 PLAYBACK_SECRET = "playback-secret-for-tests-0123456789"
+WEBHOOK_ENCRYPTION_KEY = "webhook-encryption-key-for-tests-0123456789"
 
 
 @pytest.fixture(scope="session")
@@ -70,6 +72,8 @@ def make_settings(
             "jwks_url": jwks.url,
             "internal_token": INTERNAL_TOKEN,
             "playback_secret": PLAYBACK_SECRET,
+            "webhook_encryption_key": WEBHOOK_ENCRYPTION_KEY,
+            "webhook_allow_private": True,  # the test receivers listen on 127.0.0.1
             "company_service_url": companies.url,
             "user_service_url": points.url,
             "storage_backend": backend,
@@ -170,3 +174,11 @@ def db(make_settings: Callable[..., Settings]) -> Iterator[Database]:
     database = Database(make_settings())
     yield database
     database.dispose()
+
+
+@pytest.fixture
+def receiver() -> Iterator[RecordingReceiver]:
+    """A webhook receiver on 127.0.0.1 (answers 200 unless scripted otherwise)."""
+    server = RecordingReceiver()
+    yield server
+    server.close()

@@ -15,7 +15,15 @@ from video_service.main import create_app
 from video_service.migrate import MIGRATIONS, migrate
 from video_service.settings import Settings
 
-TABLES = {"videos", "views", "outbox", "alembic_version"}
+TABLES = {
+    "videos",
+    "views",
+    "outbox",
+    "webhook_endpoints",
+    "webhook_events",
+    "webhook_deliveries",
+    "alembic_version",
+}
 
 
 def test_migrations_are_reversible(admin_dsn: str) -> None:
@@ -46,11 +54,18 @@ def test_migrations_are_reversible(admin_dsn: str) -> None:
         {"playback_secret": ""},
         {"playback_secret": "short"},
         {"internal_token": ""},
+        {"webhook_encryption_key": ""},
+        {"webhook_encryption_key": "k" * 31},
     ],
 )
 def test_app_refuses_to_start_without_real_secrets(overrides: dict[str, str]) -> None:
-    values = {"playback_secret": "p" * 32, "internal_token": "tok", **overrides}
-    with pytest.raises(ValueError, match=r"PLAYBACK_SECRET|INTERNAL_TOKEN"):
+    values = {
+        "playback_secret": "p" * 32,
+        "internal_token": "tok",
+        "webhook_encryption_key": "k" * 32,
+        **overrides,
+    }
+    with pytest.raises(ValueError, match=r"PLAYBACK_SECRET|INTERNAL_TOKEN|WEBHOOK_ENCRYPTION_KEY"):
         create_app(Settings(**values))
 
 
