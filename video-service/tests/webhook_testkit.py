@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,10 +13,12 @@ from sqlalchemy import func, select, update
 
 from media_common.db import Database
 from media_common.testing_http import RecordingReceiver, documented_python
+from video_service import videos
 from video_service.runtime import Runtime
 from video_service.webhook_delivery import WebhookDeliverer
 from video_service.webhook_models import WebhookDelivery, WebhookEvent
 from video_service.webhook_sender import WebhookSender
+from video_service.webhooks import emit_video_event
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "webhooks.md"
 
@@ -87,3 +90,31 @@ def deliver_until_settled(db: Database, deliverer: WebhookDeliverer, endpoint_id
         assert time.monotonic() < deadline, "deliveries not settled"
         make_due(db, endpoint_id)
         deliverer.run_once()
+
+
+def add_video_rows(db: Database, company_id: int, count: int) -> list[int]:
+    """Video rows without stored bytes (the deliverer only needs their JSON)."""
+    with db.sessionmaker.begin() as session:
+        rows = [
+            videos.create_video(
+                session,
+                company_id=company_id,
+                uploaded_by=1,
+                title=f"Video {n}",
+                description=None,
+                content_type="video/mp4",
+                size_bytes=1,
+                storage_key=f"videos/{company_id}/{uuid.uuid4().hex}.mp4",
+                original_filename=None,
+            )
+            for n in range(count)
+        ]
+        return [row.id for row in rows]
+
+
+def emit_many(db: Database, company_id: int, video_ids: list[int], event_type: str) -> None:
+    """One event per video, all in one transaction (as a batch job would write them)."""
+    with db.sessionmaker.begin() as session:
+        for video_id in video_ids:
+            video = videos.get_video(session, company_id, video_id)
+            assert emit_video_event(session, video, event_type) is not None
