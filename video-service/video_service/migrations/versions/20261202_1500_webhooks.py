@@ -1,8 +1,8 @@
 """webhooks: endpoints, events (the outbox), deliveries
 
-Revision ID: 20261202_1430
+Revision ID: 20261202_1500
 Revises: 20261125_2110
-Create Date: 2026-12-02 14:30:00
+Create Date: 2026-12-02 15:00:00
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "20261202_1430"
+revision = "20261202_1500"
 down_revision = "20261125_2110"
 branch_labels = None
 depends_on = None
