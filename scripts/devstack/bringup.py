@@ -6,8 +6,8 @@ from __future__ import annotations
 import argparse
 import os
 
-from devstack import nginx, postgres, postgres_cluster, postgres_provision, services
-from devstack.config import SERVICES, ServiceSpec, StackConfig, service
+from devstack import media_tools, nginx, postgres, postgres_cluster, postgres_provision, services
+from devstack.config import PROCESSES, ServiceSpec, StackConfig, service
 from devstack.inventory import all_replica_procs, previous_state, save_state
 from devstack.processes import Proc, ensure_port_free, stop_all, wait_ready
 from devstack.secretstore import ensure_secrets, secret_paths
@@ -17,10 +17,11 @@ READY_TIMEOUT = float(os.environ.get("STACK_READY_TIMEOUT", "90"))
 
 
 def selected_services() -> list[ServiceSpec]:
-    """STACK_SERVICES=company-service,user-service starts a subset (default: all three)."""
+    """STACK_SERVICES=company-service,user-service starts a subset (default: all three
+    services and the video-worker)."""
     raw = os.environ.get("STACK_SERVICES", "").strip()
     if not raw:
-        return list(SERVICES)
+        return list(PROCESSES)
     return [service(name.strip()) for name in raw.split(",") if name.strip()]
 
 
@@ -75,6 +76,9 @@ def cmd_up(_: argparse.Namespace) -> int:
         bindir = postgres.ensure_bindir(cfg)
     with step("nginx binary"):
         nginx_bin = nginx.ensure_nginx(cfg)
+    if any(spec.worker for spec in specs):
+        with step("ffmpeg and ffprobe"):
+            media_tools.ensure_ffmpeg(cfg)
     with step(f"services importable ({', '.join(s.name for s in specs)})"):
         services.check_installed(specs)
     cluster = postgres_cluster.locate(cfg, bindir)
@@ -88,7 +92,7 @@ def cmd_up(_: argparse.Namespace) -> int:
         postgres_provision.provision(cluster, secrets)
     save_state(cfg, cluster)
     with step("migrations"):
-        services.migrate_all(cfg, specs, secrets)
+        services.migrate_all(cfg, [spec for spec in specs if not spec.worker], secrets)
     with step(f"services ({cfg.replicas} replica(s) each)"):
         started, kept = start_services(cfg, specs)
     say(f"         started {started}, kept {kept} already running")

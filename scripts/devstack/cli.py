@@ -12,7 +12,7 @@ import sys
 import time
 
 from devstack.bringup import cmd_up
-from devstack.config import COMPONENTS, SERVICE_NAMES
+from devstack.config import COMPONENTS, PROCESS_NAMES
 from devstack.inspection import cmd_env, cmd_info, cmd_logs, cmd_psql, cmd_status
 from devstack.lifecycle import cmd_down, cmd_kill, cmd_reset, cmd_start, cmd_stop
 from devstack.ui import StackError, warn
@@ -21,7 +21,7 @@ from devstack.ui import StackError, warn
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="scripts/stack",
-        description="Local media-resource stack: PostgreSQL, the three services, nginx.",
+        description="Local media-resource stack: PostgreSQL, three services, video-worker, nginx.",
         epilog="Settings come from the environment at `up` (see README: Environment "
         "variables (stack)); the other commands use the saved $STACK_DIR/stack.json.",
     )
@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_logs)
     sub.add_parser("reset", help="down, then delete $STACK_DIR").set_defaults(func=cmd_reset)
     p = sub.add_parser("env", help="the environment a service gets (secrets as *_FILE)")
-    p.add_argument("service", choices=SERVICE_NAMES)
+    p.add_argument("service", choices=PROCESS_NAMES)
     p.set_defaults(func=cmd_env)
     p = sub.add_parser("psql", help="psql as the superuser (extra args passed on)")
     p.add_argument("-d", "--database", default="media")

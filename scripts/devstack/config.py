@@ -26,13 +26,17 @@ class ServiceSpec:
     base_port: int  # replica i listens on base_port + i
     role: str  # PostgreSQL login role
     schema: str  # PostgreSQL schema owned by the role
+    # A worker (`python -m <package>.worker`, its port serving health and metrics only)
+    # rather than an HTTP API under uvicorn; it lives in the folder of its service.
+    worker: bool = False
+    folder_name: str = ""
 
     def port(self, replica: int) -> int:
         return self.base_port + replica
 
     @property
     def folder(self) -> Path:
-        return REPO / self.name
+        return REPO / (self.folder_name or self.name)
 
 
 SERVICES: tuple[ServiceSpec, ...] = (
@@ -41,7 +45,16 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("video-service", "video_service", "video", 8300, "video_svc", "video"),
 )
 SERVICE_NAMES = tuple(s.name for s in SERVICES)
-COMPONENTS = (*SERVICE_NAMES, "gateway", "postgres")
+# Workers: same package, role and schema as their service; REPLICAS applies to them too.
+WORKERS: tuple[ServiceSpec, ...] = (
+    ServiceSpec(
+        "video-worker", "video_service", "worker", 8400, "video_svc", "video",
+        worker=True, folder_name="video-service",
+    ),
+)  # fmt: skip
+PROCESSES = (*SERVICES, *WORKERS)
+PROCESS_NAMES = tuple(s.name for s in PROCESSES)
+COMPONENTS = (*PROCESS_NAMES, "gateway", "postgres")
 
 # Variables handed from the caller's environment to the services when set.
 PASS_THROUGH: dict[str, tuple[str, ...]] = {
@@ -53,6 +66,12 @@ PASS_THROUGH: dict[str, tuple[str, ...]] = {
     ),
     "video-service": (
         "PLAYBACK_TOKEN_TTL",
+        "FFMPEG_PRESET",
+        "FFMPEG_THREADS",
+        "HLS_SEGMENT_SECONDS",
+        "WORKER_CONCURRENCY",
+        "JOB_MAX_ATTEMPTS",
+        "STALLED_WORKER_SECONDS",
         "S3_ENDPOINT",
         "S3_ACCESS_KEY",
         "S3_ACCESS_KEY_FILE",
@@ -67,10 +86,10 @@ PASS_THROUGH_ALL = ("LOG_LEVEL", "DB_POOL_SIZE", "JWT_ISSUER", "JWT_AUDIENCE")
 
 
 def service(name: str) -> ServiceSpec:
-    for spec in SERVICES:
+    for spec in PROCESSES:
         if spec.name == name:
             return spec
-    raise StackError(f"unknown service {name!r}; one of: {', '.join(SERVICE_NAMES)}")
+    raise StackError(f"unknown service {name!r}; one of: {', '.join(PROCESS_NAMES)}")
 
 
 def _int_env(name: str, default: int, minimum: int = 0) -> int:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from devstack import nginx, postgres, services
-from devstack.config import SERVICES, StackConfig, service
+from devstack.config import PROCESSES, StackConfig, service
 from devstack.inventory import all_replica_procs, cluster_of, load_or_default, previous_state
 from devstack.processes import http_status
 from devstack.secretstore import secret_paths
@@ -25,7 +25,7 @@ def cmd_status(_: argparse.Namespace) -> int:
     cluster = cluster_of(cfg)
     pg_pid = cluster.postmaster_pid() if cluster else None
     rows.append(("postgres", str(pg_pid or "-"), str(cfg.pg_port), yes(pg_pid is not None), "-"))
-    for spec in SERVICES:
+    for spec in PROCESSES:
         for proc in all_replica_procs(cfg, spec):
             port = cfg.port(spec, int(proc.name.rsplit("-", 1)[1]))
             alive = proc.alive()

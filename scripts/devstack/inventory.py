@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from devstack import nginx, postgres, postgres_cluster, services
-from devstack.config import REPO, SERVICES, ServiceSpec, StackConfig, default_stack_dir
+from devstack.config import REPO, SERVICES, WORKERS, ServiceSpec, StackConfig, default_stack_dir
 from devstack.processes import Proc
 from devstack.secretstore import secret_paths
 from devstack.ui import StackError
@@ -73,6 +73,10 @@ def save_state(cfg: StackConfig, cluster: postgres_cluster.Cluster) -> None:
                 ],
             }
             for spec in SERVICES
+        },
+        "workers": {
+            spec.name: {"ports": [cfg.port(spec, i) for i in range(1, cfg.replicas + 1)]}
+            for spec in WORKERS
         },
     }
     tmp = cfg.state_file.with_suffix(".tmp")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from devstack import nginx, postgres_cluster
 from devstack.bringup import READY_TIMEOUT, readiness_checks, start_services
-from devstack.config import SERVICES, StackConfig, service
+from devstack.config import PROCESSES, StackConfig, service
 from devstack.inventory import all_replica_procs, cluster_of, load_or_default
 from devstack.processes import Proc, ensure_port_free, kill, stop_all, wait_ready
 from devstack.ui import StackError, say, step
@@ -18,7 +18,7 @@ from devstack.ui import StackError, say, step
 def cmd_down(_: argparse.Namespace) -> int:
     cfg = load_or_default()
     procs = [nginx.proc(cfg)]
-    for spec in SERVICES:
+    for spec in PROCESSES:
         procs += all_replica_procs(cfg, spec)
     with step("stopping gateway and services"):
         stopped = stop_all(procs)

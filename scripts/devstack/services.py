@@ -41,7 +41,7 @@ def service_env(
     elif spec.name == "user-service":
         env["JWT_PRIVATE_KEY_FILE"] = str(paths.jwt_private_key)
         env["COMPANY_SERVICE_URL"] = cfg.internal_url
-    elif spec.name == "video-service":
+    elif spec.package == "video_service":  # the API and its worker
         env.update(
             {
                 "JWKS_URL": jwks_url,
@@ -57,7 +57,8 @@ def service_env(
                 "POINTS_PER_VIEW": str(cfg.points_per_view),
             }
         )
-    for name in (*PASS_THROUGH_ALL, *PASS_THROUGH.get(spec.name, ())):
+    passed = PASS_THROUGH.get(spec.folder.name, ())
+    for name in (*PASS_THROUGH_ALL, *passed):
         if name in cfg.passthrough:
             env[name] = cfg.passthrough[name]
     return env
@@ -78,6 +79,11 @@ def replica_proc(cfg: StackConfig, spec: ServiceSpec, replica: int) -> Proc:
 
 
 def replica_cmd(spec: ServiceSpec, port: int) -> list[str]:
+    if spec.worker:
+        return [
+            sys.executable, "-m", f"{spec.package}.{spec.short}",
+            "--host", "127.0.0.1", "--port", str(port),
+        ]  # fmt: skip
     return [
         sys.executable,
         "-m",

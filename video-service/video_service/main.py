@@ -8,7 +8,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from media_common.app import create_service_app
-from video_service.api import routes_stream, routes_upload, routes_videos, routes_webhooks
+from video_service.api import (
+    routes_events,
+    routes_jobs,
+    routes_media,
+    routes_stream,
+    routes_upload,
+    routes_videos,
+    routes_webhooks,
+)
 from video_service.api.upload_limit import UploadSizeLimit
 from video_service.runtime import Runtime
 from video_service.settings import Settings, get_settings
@@ -19,8 +27,12 @@ UPLOAD_PATH = "/api/v1/videos"
 
 DESCRIPTION = """Company videos: upload (admins), list, edit, soft delete and restore (paid
 plan), streaming with Range support, signed playback URLs. The first stream of a video by
-a user earns points, credited exactly once through an outbox. Signed webhooks tell a
-company's own systems when its videos are ready, failed, deleted or restored."""
+a user earns points, credited exactly once through an outbox.
+
+Media pipeline: each upload is probed, gets a JPEG poster and an HLS rendition ladder,
+made by video-worker processes from a PostgreSQL job queue; jobs report progress, live
+over Server-Sent Events. Signed webhooks tell a company's own systems when its videos are
+ready, failed, deleted or restored."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -55,5 +67,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(routes_videos.router)
     app.include_router(routes_stream.router)
+    app.include_router(routes_media.router)
+    app.include_router(routes_jobs.router)
+    app.include_router(routes_events.router)
     app.include_router(routes_webhooks.router)
     return app

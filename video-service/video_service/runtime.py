@@ -13,8 +13,10 @@ from media_common.db import Database
 from media_common.internal_http import InternalClient
 from media_common.storage import ObjectStorage, storage_from_settings
 from video_service.dispatcher import OutboxDispatcher
+from video_service.output_cache import OutputCache
 from video_service.plans import CompanyPlans
 from video_service.playback import PlaybackTokens
+from video_service.queue import JobQueue
 from video_service.settings import Settings
 from video_service.sweeper import OrphanSweeper
 from video_service.views import SeenViews
@@ -38,6 +40,8 @@ class Runtime:
     seen_views: SeenViews
     webhook_secrets: SecretBox
     webhooks: WebhookDeliverer
+    queue: JobQueue
+    outputs: OutputCache
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -79,6 +83,8 @@ class Runtime:
                 per_endpoint=settings.webhook_endpoint_concurrency,
                 poll_seconds=settings.webhook_poll_seconds,
             ),
+            queue=JobQueue(db.engine),
+            outputs=OutputCache(db.sessionmaker),
         )
 
     def start_background(self) -> None:
@@ -94,4 +100,5 @@ class Runtime:
     def close(self) -> None:
         self.plans.client.close()
         self.dispatcher.client.close()
+        self.queue.close()
         self.db.dispose()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Annotated, TypeAlias
+from typing import Annotated, Literal, TypeAlias
 
 from fastapi import UploadFile
 from pydantic import (
@@ -17,6 +17,7 @@ from pydantic import (
 from media_common.text import BIDI_CONTROLS, is_refused
 from media_common.text import clean_text as shared_clean_text
 from media_common.timestamps import UtcTimestamp
+from video_service.models import MediaJob
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 5000
@@ -107,6 +108,14 @@ class VideoRead(BaseModel):
     content_type: str
     size_bytes: int
     original_filename: str | None
+    status: Literal["processing", "ready", "failed"] = Field(
+        description="processing until every media job succeeded (ready) or one failed for good"
+    )
+    duration_ms: int | None = Field(description="null until the probe has run")
+    width: int | None = Field(description="pixels; null until the probe has run")
+    height: int | None = Field(description="pixels; null until the probe has run")
+    video_codec: str | None = Field(description="e.g. h264; null until the probe has run")
+    audio_codec: str | None = Field(description="e.g. aac; null without audio or probe")
     created_at: UtcDatetime
     updated_at: UtcDatetime
     deleted_at: UtcDatetime | None
@@ -122,3 +131,52 @@ class VideoPage(BaseModel):
 class PlaybackRead(BaseModel):
     url: str = Field(description="Stream URL carrying a short-lived signed token")
     expires_at: UtcDatetime
+    hls_url: str | None = Field(
+        default=None, description="HLS master playlist URL with the token; null until it exists"
+    )
+    thumbnail_url: str | None = Field(
+        default=None, description="Poster URL with the token; null until it exists"
+    )
+
+
+class JobError(BaseModel):
+    code: str = Field(description="UNDECODABLE, TRANSCODE_FAILED, WORKER_LOST, CANCELED, ...")
+    message: str
+
+
+class JobRead(BaseModel):
+    id: int
+    video_id: int
+    type: Literal["probe", "thumbnail", "hls"]
+    status: Literal["queued", "running", "succeeded", "failed", "canceled"]
+    progress: int = Field(ge=0, le=100, description="percent; 100 once succeeded")
+    attempts: int = Field(ge=0, description="times a worker has started it")
+    error: JobError | None
+    created_at: UtcDatetime
+    started_at: UtcDatetime | None
+    finished_at: UtcDatetime | None
+
+    @classmethod
+    def of(cls, job: MediaJob) -> JobRead:
+        error = None
+        if job.error_code is not None:
+            error = JobError(code=job.error_code, message=job.error_message or "")
+        return cls(
+            id=job.id,
+            video_id=job.video_id,
+            type=job.type,  # type: ignore[arg-type]
+            status=job.status,  # type: ignore[arg-type]
+            progress=job.progress,
+            attempts=job.attempts,
+            error=error,
+            created_at=job.created_at,
+            started_at=job.started_at,
+            finished_at=job.finished_at,
+        )
+
+
+class JobPage(BaseModel):
+    items: list[JobRead]
+    total: int
+    limit: int
+    offset: int

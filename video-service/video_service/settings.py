@@ -38,6 +38,23 @@ class Settings(ServiceSettings):
     orphan_sweep_seconds: float = Field(default=300.0, gt=0)
     orphan_grace_seconds: float = Field(default=3600.0, ge=0)
 
+    # The media pipeline (video-worker).
+    ffmpeg_bin: str = "ffmpeg"
+    ffprobe_bin: str = "ffprobe"
+    ffmpeg_preset: str = Field(
+        default="veryfast",
+        pattern="^(ultrafast|superfast|veryfast|faster|fast|medium|slow|slower|veryslow)$",
+    )
+    ffmpeg_threads: int = Field(default=0, ge=0, le=64)  # 0: ffmpeg decides
+    hls_segment_seconds: int = Field(default=4, ge=2, le=10)
+    worker_concurrency: int = Field(default=1, ge=1, le=16)
+    worker_port: int = Field(default=8000, ge=1, le=65535)
+    job_max_attempts: int = Field(default=3, ge=1, le=20)
+    job_retry_base_seconds: int = Field(default=2, ge=1, le=60)
+    worker_heartbeat_seconds: float = Field(default=2.0, gt=0)
+    stalled_worker_seconds: float = Field(default=10.0, gt=0)
+    media_events_keep_hours: float = Field(default=24.0, gt=0)
+
     webhook_encryption_key: SecretStr = SecretStr("")
     webhook_allow_private: bool = False
     webhook_workers: int = Field(default=8, ge=1, le=256)

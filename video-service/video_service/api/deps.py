@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from media_common.auth import Claims, bearer_token
 from media_common.errors import Forbidden, Unauthorized
 from media_common.storage import ObjectStorage
-from video_service import videos
-from video_service.models import Video
+from video_service import jobs, videos
+from video_service.models import MediaJob, Video
 from video_service.playback import Viewer
 from video_service.runtime import Runtime
 
@@ -103,3 +103,20 @@ def streamable_video(video_id: VideoId, viewer: StreamViewer, session: SessionDe
 
 
 StreamableVideo = Annotated[Video, Depends(streamable_video)]
+
+JobId = Annotated[int, Path(ge=1, le=INT64_MAX, description="Job id")]
+
+
+def company_job(job_id: JobId, user: CurrentUser, session: SessionDep) -> MediaJob:
+    """A job of a live video of the caller's company (anything else is 404)."""
+    return jobs.get_job(session, user.company_id, job_id)
+
+
+CompanyJob = Annotated[MediaJob, Depends(company_job)]
+
+
+def admin_job(job_id: JobId, admin: AdminOnly, session: SessionDep) -> MediaJob:
+    return jobs.get_job(session, admin.company_id, job_id)
+
+
+AdminJob = Annotated[MediaJob, Depends(admin_job)]

@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import StreamingResponse
-from sqlalchemy.orm import Session
 
 from media_common.errors import error_responses
 from video_service.api.deps import (
@@ -17,12 +16,10 @@ from video_service.api.deps import (
     StreamableVideo,
     StreamViewer,
 )
-from video_service.models import Video
+from video_service.api.playback_count import count_view
 from video_service.playback import Viewer
 from video_service.ranges import parse_range, starts_playback
-from video_service.runtime import Runtime
 from video_service.schemas import PlaybackRead
-from video_service.views import record_view
 
 router = APIRouter(prefix="/api/v1/videos", tags=["streaming"])
 
@@ -37,19 +34,6 @@ the service answers with `X-Accel-Redirect` and nginx sends the bytes.
 A GET that starts playback (no Range, or a range from byte 0) records the caller's view
 of the video; the first view earns points once. HEAD never counts as a view.
 """
-
-
-def _count_view(session: Session, runtime: Runtime, viewer: Viewer, video: Video) -> None:
-    pair = (viewer.user_id, video.id)
-    if pair in runtime.seen_views:
-        return
-    first = record_view(
-        session, viewer.user_id, viewer.company_id, video.id, runtime.settings.points_per_view
-    )
-    if first:
-        runtime.dispatcher.wake_after_commit(session)
-    else:
-        runtime.seen_views.add(pair)
 
 
 STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -86,7 +70,7 @@ def stream_video(
     is_get = request.method == "GET"
     if accel == "1":
         if is_get and starts_playback(range_header):
-            _count_view(session, runtime, viewer, video)
+            count_view(session, runtime, viewer, video)
         target, extra = runtime.storage.accel_target(video.storage_key)
         headers = {"X-Accel-Redirect": target, **extra}
         return Response(status_code=200, headers=headers, media_type=video.content_type)
@@ -94,7 +78,7 @@ def stream_video(
     size = video.size_bytes
     byte_range = parse_range(range_header, size)
     if is_get and (byte_range is None or byte_range.start == 0):
-        _count_view(session, runtime, viewer, video)
+        count_view(session, runtime, viewer, video)
     start, end = (0, size - 1) if byte_range is None else (byte_range.start, byte_range.end)
     headers = {"Accept-Ranges": "bytes", "Content-Length": str(end - start + 1)}
     status = 200
@@ -119,10 +103,15 @@ def stream_video(
 def create_playback(
     video: CompanyVideo, user: CurrentUser, session: SessionDep, runtime: RuntimeDep
 ) -> PlaybackRead:
-    """A stream URL with a short-lived signed token, for players that cannot send headers."""
+    """Stream, HLS and poster URLs with a short-lived signed token, for players that cannot
+    send headers (`hls_url`, `thumbnail_url`: null until the outputs exist)."""
     viewer = Viewer(user.user_id, user.company_id)
     token, expires_at = runtime.playback.issue(viewer, video.id)
-    _count_view(session, runtime, viewer, video)
+    count_view(session, runtime, viewer, video)
+    base = f"/api/v1/videos/{video.id}"
     return PlaybackRead(
-        url=f"/api/v1/videos/{video.id}/stream?token={token}", expires_at=expires_at
+        url=f"{base}/stream?token={token}",
+        expires_at=expires_at,
+        hls_url=f"{base}/hls/master.m3u8?token={token}" if video.hls_prefix else None,
+        thumbnail_url=f"{base}/thumbnail?token={token}" if video.thumbnail_key else None,
     )

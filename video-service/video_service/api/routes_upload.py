@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Form
 from media_common.errors import error_responses
 from video_service import videos
 from video_service.api.deps import AdminOnly, RuntimeDep, SessionDep, StorageDep
+from video_service.jobs import enqueue_job
 from video_service.models import Video
 from video_service.schemas import VideoRead, VideoUploadForm
 from video_service.uploads import discard_object, store_upload
@@ -52,6 +53,8 @@ def upload_video(
     form: Annotated[VideoUploadForm, Form(media_type="multipart/form-data")],
 ) -> Video:
     """Upload a video (admins). The type is read from the bytes: MP4, MOV, WebM, MKV.
+    The answer comes at once with `status: processing`; the original plays at once, and
+    the media jobs (probe, thumbnail, HLS) are queued for the workers.
 
     413 when the file is over MAX_UPLOAD_MB, 415 when it is not a video of those types,
     422 when `file` or `title` is missing or invalid, 400 for a malformed multipart body
@@ -65,7 +68,7 @@ def upload_video(
         runtime.settings.max_upload_bytes,
     )
     written.append(stored.key)
-    return videos.create_video(
+    video = videos.create_video(
         session,
         company_id=admin.company_id,
         uploaded_by=admin.user_id,
@@ -76,3 +79,6 @@ def upload_video(
         storage_key=stored.key,
         original_filename=stored.original_filename,
     )
+    # The probe (then thumbnail and HLS) commits with the video: no video without its jobs.
+    enqueue_job(session, runtime.queue, video, "probe")
+    return video

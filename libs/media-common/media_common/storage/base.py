@@ -68,6 +68,10 @@ class ObjectStorage(Protocol):
         """Where the gateway should fetch the bytes from: (X-Accel-Redirect path, headers)."""
         ...
 
+    def read_location(self, key: str) -> str:
+        """A file path or URL that a program such as ffmpeg can read the object from."""
+        ...
+
 
 class StorageConfig(Protocol):
     """The settings fields `storage_from_settings` reads (a service's Settings has them)."""

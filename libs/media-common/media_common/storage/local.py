@@ -109,3 +109,6 @@ class LocalStorage:
 
     def accel_target(self, key: str) -> tuple[str, dict[str, str]]:
         return f"{ACCEL_PREFIX}{validate_key(key)}", {}
+
+    def read_location(self, key: str) -> str:
+        return str(self._path(key))

@@ -15,6 +15,7 @@ from media_common.storage.base import CHUNK_SIZE, ObjectStat, Readable, validate
 
 ACCEL_PATH = "/_protected/s3"
 PART_SIZE = 16 * 1024 * 1024
+READ_LOCATION_TTL = timedelta(hours=6)
 _MISSING = {"NoSuchKey", "NoSuchObject", "ResourceNotFound", "NoSuchBucket"}
 
 
@@ -110,3 +111,9 @@ class S3Storage:
 
     def accel_target(self, key: str) -> tuple[str, dict[str, str]]:
         return ACCEL_PATH, {"X-Storage-Url": self.presigned_url(key)}
+
+    def read_location(self, key: str) -> str:
+        # Long enough for a transcode that reopens the URL to seek (mp4 index at the end).
+        return self.client.presigned_get_object(
+            self.bucket, validate_key(key), expires=READ_LOCATION_TTL
+        )

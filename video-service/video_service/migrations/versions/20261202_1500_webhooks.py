@@ -1,7 +1,7 @@
 """webhooks: endpoints, events (the outbox), deliveries
 
 Revision ID: 20261202_1500
-Revises: 20261125_2110
+Revises: 20261202_1430
 Create Date: 2026-12-02 15:00:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "20261202_1500"
-down_revision = "20261125_2110"
+down_revision = "20261202_1430"
 branch_labels = None
 depends_on = None
 
