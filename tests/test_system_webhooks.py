@@ -9,11 +9,12 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from media_common.testing_http import RecordingReceiver
-from tests.support.client import Api, Member, assert_error
+from tests.support.client import Api, Member, assert_error, sample_video
 from tests.support.stack import Stack
 from tests.support.webhooks import (
     end_leases,
@@ -110,7 +111,7 @@ def test_delivery_survives_sigkill_of_every_replica(
 def test_a_slow_receiver_does_not_delay_another_company(api: Api) -> None:
     slow, fast = RecordingReceiver(delay_seconds=5.0), RecordingReceiver()
     busy = paid_admin(api)
-    slow_hook = register(api, busy, slow)
+    slow_hook = register(api, busy, slow, events=["video.deleted", "video.restored"])
     try:
         videos = [api.upload(busy, title=f"v{n}")["id"] for n in range(4)]
 
@@ -135,3 +136,25 @@ def test_a_slow_receiver_does_not_delay_another_company(api: Api) -> None:
         api.request("DELETE", f"/api/v1/webhooks/{slow_hook['id']}", headers=busy.headers)
         slow.close()
         fast.close()
+
+
+def test_pipeline_outcomes_arrive_as_ready_and_failed(
+    api: Api, receiver: RecordingReceiver, tmp_path: Path
+) -> None:
+    """The media pipeline (real workers, ffmpeg) ends a good upload `ready` and a broken
+    one `failed`; each status change reaches the receiver, signed."""
+    _, admin = api.company_with_admin()
+    hook = register(api, admin, receiver, events=["video.ready", "video.failed"])
+    good = api.upload(admin, sample_video(), title="good")
+    broken_file = tmp_path / "broken.mp4"
+    ftyp = sample_video().read_bytes()[:32]  # a real MP4's first box, then no movie at all
+    broken_file.write_bytes(ftyp + bytes(range(256)) * 40)
+    broken = api.upload(admin, broken_file, title="broken")
+    received = receiver.wait_for_count(2, timeout=180)
+    outcomes = {json.loads(r.body)["data"]["id"]: json.loads(r.body) for r in received}
+    assert outcomes[good["id"]]["type"] == "video.ready"
+    assert outcomes[good["id"]]["data"]["status"] == "ready"
+    assert outcomes[broken["id"]]["type"] == "video.failed"
+    assert outcomes[broken["id"]]["data"]["status"] == "failed"
+    verify = verify_webhook()
+    assert all(verify(hook["secret"], r.headers["Webhook-Signature"], r.body) for r in received)
