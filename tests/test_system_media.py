@@ -187,3 +187,17 @@ def test_deleted_video_hides_every_output_and_restore_brings_them_back(
     assert restored.status_code == 200, restored.text
     wait_for(lambda: all_status(200), 10, "outputs of the restored video to be back")
     assert video_of(api, admin, vid)["status"] == "ready"
+
+
+def test_worker_health_and_metrics(stack: Stack, ready_video: dict[str, Any]) -> None:
+    for port in stack.info["workers"]["video-worker"]["ports"]:
+        health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+        assert health.status_code == 200
+        assert health.json() == {"status": "ok", "role": "video-worker", "database": "ok"}
+    scraped = "".join(
+        requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+        for port in stack.info["workers"]["video-worker"]["ports"]
+    )
+    assert 'media_jobs_total{type="hls",outcome="succeeded"}' in scraped
+    assert "media_job_processing_seconds_bucket" in scraped
+    assert "media_queue_depth " in scraped

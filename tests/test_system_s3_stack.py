@@ -19,13 +19,16 @@ import pytest
 import requests
 from minio import Minio
 
+from tests.support.client import Api
+from tests.support.media import make_video, playback, wait_settled
+
 ROOT = Path(__file__).resolve().parents[1]
 BUCKET = "videos-system-test"
 
 
 # Two checkouts testing at once on one machine set different offsets.
 SERVICE_PORT_OFFSET = int(os.environ.get("TEST_S3_SERVICE_PORT_OFFSET", "14000"))
-SERVICE_PORTS = {SERVICE_PORT_OFFSET + base + 1 for base in (8100, 8200, 8300)}
+SERVICE_PORTS = {SERVICE_PORT_OFFSET + base + 1 for base in (8100, 8200, 8300, 8400)}
 
 
 def _free_port(low: int = 20000, high: int = 32000) -> int:
@@ -105,4 +108,27 @@ def test_video_path_end_to_end_on_s3(s3_stack: str, s3_server: str) -> None:
     client = Minio(s3_server, access_key="test", secret_key="test", secure=False)
     keys = [obj.object_name for obj in client.list_objects(BUCKET, recursive=True)]
     assert keys, "nothing stored in the bucket"
-    assert all(key.startswith("videos/") for key in keys), keys
+    assert all(key.startswith(("videos/", "media/")) for key in keys), keys
+
+
+def test_media_pipeline_on_s3(s3_stack: str, s3_server: str, tmp_path: Path) -> None:
+    """Probe, poster and HLS read the original from S3 and write their outputs there;
+    nginx serves playlists (token added) and segments from presigned URLs."""
+    api = Api(s3_stack)
+    _, admin = api.company_with_admin()
+    video = api.upload(admin, make_video(tmp_path, seconds=3))
+    assert wait_settled(api, admin, video["id"])["status"] == "ready"
+    links = playback(api, admin, video["id"])
+    poster = requests.get(f"{s3_stack}{links['thumbnail_url']}", timeout=10)
+    assert poster.status_code == 200 and poster.content[:2] == b"\xff\xd8"
+    master = f"{s3_stack}{links['hls_url']}"
+    played = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", master, "-f", "null", "-"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert played.returncode == 0, played.stderr
+    client = Minio(s3_server, access_key="test", secret_key="test", secure=False)
+    prefix = f"media/{video['id']}/hls/"
+    keys = [o.object_name or "" for o in client.list_objects(BUCKET, prefix, recursive=True)]
+    assert any(k.endswith("/master.m3u8") for k in keys), keys
+    assert len({k.removeprefix(prefix).split("/")[0] for k in keys}) == 1  # one set

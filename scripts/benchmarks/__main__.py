@@ -1,4 +1,4 @@
-"""`scripts/bench stream|points|all`: figures of the running local stack (never asserts).
+"""`scripts/bench stream|points|media|all`: figures of the running local stack (never asserts).
 
 Reads the gateway URL, service ports, secrets and admin DSN from the stack's stack.json
 (default .stack/stack.json; --state to change). Prints Markdown tables.
@@ -12,6 +12,7 @@ import platform
 from datetime import UTC, datetime
 from pathlib import Path
 
+from benchmarks.media import run_media
 from benchmarks.points import run_points
 from benchmarks.report import say
 from benchmarks.stack import DEFAULT_STATE, load_stack
@@ -20,7 +21,7 @@ from benchmarks.stream import run_stream
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["stream", "points", "all"])
+    parser.add_argument("what", choices=["stream", "points", "media", "all"])
     parser.add_argument("--state", type=Path, default=DEFAULT_STATE, help="stack.json to use")
     parser.add_argument("--size-mb", type=int, default=256, help="stream: file size (MiB)")
     parser.add_argument("--runs", type=int, default=5, help="stream: runs per measurement")
@@ -29,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--credits", type=int, default=1000, help="points: credits per run")
     parser.add_argument("--spread", type=int, default=100, help="points: users in the spread")
+    parser.add_argument("--seconds", type=int, default=10, help="media: source length (s)")
+    parser.add_argument("--rounds", type=int, default=20, help="media: segment list repeats")
+    parser.add_argument("--gets", type=int, default=500, help="media: GETs per latency run")
     args = parser.parse_args(argv)
 
     stack = load_stack(args.state)
@@ -47,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         run_stream(stack, args.size_mb, args.runs, args.rps_requests)
     if args.what in ("points", "all"):
         run_points(stack, args.credits, args.spread)
+    if args.what in ("media", "all"):
+        run_media(stack, args.seconds, args.rounds, args.gets)
     return 0
 
 

@@ -16,14 +16,12 @@ from video_service.migrate import MIGRATIONS, migrate
 from video_service.settings import Settings
 
 TABLES = {
-    "videos",
-    "views",
-    "outbox",
-    "webhook_endpoints",
-    "webhook_events",
-    "webhook_deliveries",
-    "alembic_version",
-}
+    "videos", "views", "outbox", "media_jobs", "media_events", "alembic_version",
+    "webhook_endpoints", "webhook_events", "webhook_deliveries",
+    # the job queue's own tables (procrastinate's schema, applied in the video schema)
+    "procrastinate_jobs", "procrastinate_workers", "procrastinate_events",
+    "procrastinate_periodic_defers",
+}  # fmt: skip
 
 
 def test_migrations_are_reversible(admin_dsn: str) -> None:

@@ -8,19 +8,35 @@ The queue carries only the media job id; the truth is the `media_jobs` row.
 
 from __future__ import annotations
 
+from typing import Any
+
 import procrastinate
 from procrastinate.contrib.sqlalchemy import SQLAlchemyPsycopg2Connector
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
-from video_service.models import MediaJob
+from video_service.models import SCHEMA, MediaJob
 
 QUEUE = "media"
 TASK_NAME = "video_service.run_media_job"
 
 
+# procrastinate's SQL names its tables, types and functions without a schema: every
+# connection of the service looks in `video` first, whatever the role's default.
+SEARCH_PATH_OPTION = f"-c search_path={SCHEMA}"
+
+
+def use_video_schema(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _search_path(dbapi_connection: Any, _: Any) -> None:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET search_path TO {SCHEMA}")
+        dbapi_connection.commit()
+
+
 class JobQueue:
     def __init__(self, engine: Engine) -> None:
+        use_video_schema(engine)
         self.app = procrastinate.App(connector=SQLAlchemyPsycopg2Connector())
         self.app.open(engine)
 

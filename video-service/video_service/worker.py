@@ -46,6 +46,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
                 update_heartbeat_interval=settings.worker_heartbeat_seconds,
                 stalled_worker_timeout=settings.stalled_worker_seconds,
                 shutdown_graceful_timeout=SHUTDOWN_GRACE_SECONDS,
+                delete_jobs="successful",  # media_jobs keeps the history
             )
         )
         recovery = asyncio.create_task(recover_stalled(app, settings, db))

@@ -31,7 +31,10 @@ def start_health_server(host: str, port: int, db_ping: Callable[[], bool]) -> Th
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                return  # the prober gave up waiting
 
         def log_message(self, format: str, *args: object) -> None:
             return  # probes every few seconds; not worth a log line

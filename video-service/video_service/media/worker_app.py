@@ -17,7 +17,7 @@ from procrastinate import JobContext, RetryStrategy
 from media_common.db import Database
 from video_service.media.runner import JobRunner, TransientJobError
 from video_service.media_events import prune_events
-from video_service.queue import QUEUE, TASK_NAME
+from video_service.queue import QUEUE, SEARCH_PATH_OPTION, TASK_NAME
 from video_service.settings import Settings
 
 logger = logging.getLogger("video_service.worker")
@@ -30,7 +30,9 @@ def queue_app(settings: Settings, runner: JobRunner) -> procrastinate.App:
         hide_password=False
     )
     app = procrastinate.App(
-        connector=procrastinate.PsycopgConnector(conninfo=conninfo, min_size=1, max_size=4)
+        connector=procrastinate.PsycopgConnector(
+            conninfo=conninfo, kwargs={"options": SEARCH_PATH_OPTION}, min_size=1, max_size=4
+        )
     )
     retry = RetryStrategy(
         max_attempts=settings.job_max_attempts,
@@ -56,8 +58,12 @@ async def recover_stalled(app: procrastinate.App, settings: Settings, db: Databa
                 seconds_since_heartbeat=settings.stalled_worker_seconds
             )
             for job in stalled:
-                logger.warning("retrying job %s of a stalled worker", job.id)
-                await app.job_manager.retry_job(job)
+                try:
+                    await app.job_manager.retry_job(job)
+                except Exception as exc:  # another worker put it back first
+                    logger.info("stalled job %s not retried here: %s", job.id, exc)
+                    continue
+                logger.warning("job %s of a stalled worker is back in the queue", job.id)
             if since_prune >= PRUNE_EVERY_SECONDS:
                 await asyncio.to_thread(_prune, db, settings)
                 since_prune = 0.0
