@@ -198,6 +198,6 @@ def test_worker_health_and_metrics(stack: Stack, ready_video: dict[str, Any]) ->
         requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
         for port in stack.info["workers"]["video-worker"]["ports"]
     )
-    assert 'media_jobs_total{type="hls",outcome="succeeded"}' in scraped
+    assert 'media_jobs_total{outcome="succeeded",type="hls"}' in scraped
     assert "media_job_processing_seconds_bucket" in scraped
     assert "media_queue_depth " in scraped

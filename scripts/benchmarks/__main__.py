@@ -12,7 +12,7 @@ import platform
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks.media import run_media
+from benchmarks.media import PARTS, run_media
 from benchmarks.points import run_points
 from benchmarks.report import say
 from benchmarks.stack import DEFAULT_STATE, load_stack
@@ -33,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=int, default=10, help="media: source length (s)")
     parser.add_argument("--rounds", type=int, default=20, help="media: segment list repeats")
     parser.add_argument("--gets", type=int, default=500, help="media: GETs per latency run")
+    parser.add_argument(
+        "--parts", default=",".join(PARTS), help="media: segments,latency,transcode"
+    )
     args = parser.parse_args(argv)
 
     stack = load_stack(args.state)
@@ -52,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.what in ("points", "all"):
         run_points(stack, args.credits, args.spread)
     if args.what in ("media", "all"):
-        run_media(stack, args.seconds, args.rounds, args.gets)
+        run_media(stack, args.seconds, args.rounds, args.gets, tuple(args.parts.split(",")))
     return 0
 
 

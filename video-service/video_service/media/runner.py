@@ -11,37 +11,25 @@ import logging
 import tempfile
 import threading
 import time
-import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from media_common.models import utcnow
 from media_common.storage import ObjectStorage
 from video_service import jobs
 from video_service.media import ffmpeg, outputs
+from video_service.media.attempts import Attempt, JobAttempts
 from video_service.media.ladder import ladder_for
 from video_service.media.metrics import JOB_OUTCOMES, JOB_SECONDS
-from video_service.media_events import lock_video, record_job_event
-from video_service.models import MediaJob, Video
+from video_service.models import Video
 from video_service.queue import JobQueue
 from video_service.settings import Settings
-from video_service.video_status import settle_video_status
 
 logger = logging.getLogger(__name__)
 
 
 class TransientJobError(Exception):
     """Worth another attempt later (the queue retries with backoff)."""
-
-
-@dataclass(frozen=True)
-class Attempt:
-    job_id: int
-    video_id: int
-    type: str
-    tag: str
 
 
 class JobRunner:
@@ -56,11 +44,12 @@ class JobRunner:
         self.sessions = sessions
         self.storage = storage
         self.queue = queue
+        self.attempts = JobAttempts(sessions, settings.job_max_attempts)
         # Set on SIGTERM: running ffmpeg stops and its job goes back to the queue.
         self.stopping = threading.Event()
 
     def run(self, job_id: int, *, last_try: bool) -> None:
-        attempt = self._claim(job_id)
+        attempt = self.attempts.claim(job_id)
         if attempt is None:
             return
         started = time.monotonic()
@@ -70,110 +59,32 @@ class JobRunner:
         except ffmpeg.Stopped:
             self._discard(attempt)
             if self.stopping.is_set():
-                self._requeue(attempt, "WORKER_STOPPED", "the worker shut down; retried")
+                self.attempts.requeue(attempt, "WORKER_STOPPED", "the worker shut down; retried")
                 raise TransientJobError("worker shutting down") from None
             JOB_OUTCOMES.labels(attempt.type, "canceled").inc()
         except ffmpeg.MediaError as exc:
             self._discard(attempt)
             if exc.permanent or last_try:
-                self._fail(attempt, exc.code, str(exc))
+                self.attempts.fail(attempt, exc.code, str(exc))
                 JOB_OUTCOMES.labels(attempt.type, "failed").inc()
                 return
-            self._requeue(attempt, exc.code, str(exc))
+            self.attempts.requeue(attempt, exc.code, str(exc))
             raise TransientJobError(str(exc)) from exc
         except Exception as exc:
             logger.exception("media job %s attempt %s failed", job_id, attempt.tag)
             self._discard(attempt)
             if last_try:
-                self._fail(attempt, "INTERNAL", f"{type(exc).__name__}: {exc}"[:500])
+                self.attempts.fail(attempt, "INTERNAL", f"{type(exc).__name__}: {exc}"[:500])
                 JOB_OUTCOMES.labels(attempt.type, "failed").inc()
                 return
-            self._requeue(attempt, "RETRYING", f"{type(exc).__name__}: {exc}"[:500])
+            self.attempts.requeue(attempt, "RETRYING", f"{type(exc).__name__}: {exc}"[:500])
             raise TransientJobError(str(exc)) from exc
         finally:
             JOB_SECONDS.labels(attempt.type).observe(time.monotonic() - started)
 
-    # ---- transactions
-    def _claim(self, job_id: int) -> Attempt | None:
-        with self.sessions.begin() as session:
-            job = session.get(MediaJob, job_id)
-            if job is None:
-                return None
-            lock_video(session, job.video_id)
-            session.refresh(job, with_for_update=True)
-            if job.status not in ("queued", "running"):
-                return None  # canceled (or already finished by an earlier delivery)
-            now = utcnow()
-            job.attempts += 1
-            if job.attempts > self.settings.job_max_attempts:
-                self._set_failed(session, job, "WORKER_LOST", "the job's workers kept stopping")
-                return None
-            job.status, job.progress = "running", 0
-            job.attempt_tag = uuid.uuid4().hex[:16]
-            job.started_at = job.started_at or now
-            job.heartbeat_at = job.updated_at = now
-            session.flush()
-            record_job_event(session, job)
-            return Attempt(job.id, job.video_id, job.type, job.attempt_tag)
-
-    def _still_mine(self, session: Session, attempt: Attempt) -> MediaJob | None:
-        lock_video(session, attempt.video_id)
-        job = session.get(MediaJob, attempt.job_id, with_for_update=True)
-        if job is None or job.status != "running" or job.attempt_tag != attempt.tag:
-            return None
-        return job
-
     def _progress(self, attempt: Attempt, percent: int) -> bool:
-        """Write progress and heartbeat; False when the job is no longer this attempt's
-        (canceled) or the worker is shutting down."""
-        if self.stopping.is_set():
-            return False
-        with self.sessions.begin() as session:
-            job = self._still_mine(session, attempt)
-            if job is None:
-                return False
-            job.heartbeat_at = job.updated_at = utcnow()
-            if percent > job.progress:
-                job.progress = percent
-            session.flush()
-            record_job_event(session, job)
-            return True
-
-    def _requeue(self, attempt: Attempt, code: str, message: str) -> None:
-        with self.sessions.begin() as session:
-            job = self._still_mine(session, attempt)
-            if job is None:
-                return
-            job.status, job.progress = "queued", 0
-            job.error_code, job.error_message = code, message
-            job.updated_at = utcnow()
-            session.flush()
-            record_job_event(session, job)
-        JOB_OUTCOMES.labels(attempt.type, "retried").inc()
-
-    def _fail(self, attempt: Attempt, code: str, message: str) -> None:
-        with self.sessions.begin() as session:
-            job = self._still_mine(session, attempt)
-            if job is not None:
-                self._set_failed(session, job, code, message)
-
-    def _set_failed(self, session: Session, job: MediaJob, code: str, message: str) -> None:
-        job.status, job.error_code, job.error_message = "failed", code, message
-        job.finished_at = job.updated_at = utcnow()
-        session.flush()
-        record_job_event(session, job)
-        settle_video_status(session, session.get_one(Video, job.video_id))
-
-    def _succeed(
-        self, session: Session, job: MediaJob, video: Video, *, settle: bool = True
-    ) -> None:
-        job.status, job.progress = "succeeded", 100
-        job.error_code = job.error_message = None
-        job.finished_at = job.updated_at = utcnow()
-        session.flush()
-        record_job_event(session, job)
-        if settle:
-            settle_video_status(session, video)
+        """False (stop ffmpeg) when the job was canceled or the worker is shutting down."""
+        return not self.stopping.is_set() and self.attempts.progress(attempt, percent)
 
     # ---- the work
     def _video(self, attempt: Attempt) -> Video:
@@ -193,7 +104,7 @@ class JobRunner:
     def _probe(self, attempt: Attempt, source: str) -> None:
         found = ffmpeg.probe(self.settings.ffprobe_bin, source)
         with self.sessions.begin() as session:
-            job = self._still_mine(session, attempt)
+            job = self.attempts.still_mine(session, attempt)
             if job is None:
                 return
             video = session.get_one(Video, attempt.video_id)
@@ -202,7 +113,7 @@ class JobRunner:
             )  # fmt: skip
             video.video_codec, video.audio_codec = found.video_codec, found.audio_codec
             # Settled by the follow-ups' queueing: the video never looks finished between.
-            self._succeed(session, job, video, settle=False)
+            self.attempts.succeed(session, job, video, settle=False)
             for follow_up in ("thumbnail", "hls"):
                 jobs.enqueue_job(session, self.queue, video, follow_up)
 
@@ -223,12 +134,12 @@ class JobRunner:
             with target.open("rb") as handle:
                 self.storage.put_stream(key, handle, target.stat().st_size, "image/jpeg")
         with self.sessions.begin() as session:
-            job = self._still_mine(session, attempt)
+            job = self.attempts.still_mine(session, attempt)
             if job is None:
                 raise ffmpeg.Stopped()
             live = session.get_one(Video, video.id)
             live.thumbnail_key = key
-            self._succeed(session, job, live)
+            self.attempts.succeed(session, job, live)
         outputs.delete_except(self.storage, outputs.thumb_root(video.id), key)
 
     def _hls(self, attempt: Attempt, video: Video, source: str) -> None:
@@ -258,12 +169,12 @@ class JobRunner:
                 raise ffmpeg.Stopped()
             outputs.upload_folder(self.storage, Path(folder), prefix)
         with self.sessions.begin() as session:
-            job = self._still_mine(session, attempt)
+            job = self.attempts.still_mine(session, attempt)
             if job is None:
                 raise ffmpeg.Stopped()
             live = session.get_one(Video, video.id)
             live.hls_prefix = prefix
-            self._succeed(session, job, live)
+            self.attempts.succeed(session, job, live)
         outputs.delete_except(self.storage, outputs.hls_root(video.id), prefix)
 
     def _discard(self, attempt: Attempt) -> None:
