@@ -135,11 +135,18 @@ def emit_video_event(session: Session, video: Video, event_type: str) -> Webhook
     """
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown webhook event type {event_type!r}")
-    subscribed = (
-        WebhookEndpoint.company_id == video.company_id,
-        literal(event_type) == any_(WebhookEndpoint.events),
-    )
-    if not session.scalar(select(select(WebhookEndpoint.id).where(*subscribed).exists())):
+    # FOR KEY SHARE: an endpoint being deleted right now is waited for and then skipped,
+    # and none of those found can go away before this transaction ends (the deliveries'
+    # foreign keys hold).
+    endpoint_ids = session.scalars(
+        select(WebhookEndpoint.id)
+        .where(
+            WebhookEndpoint.company_id == video.company_id,
+            literal(event_type) == any_(WebhookEndpoint.events),
+        )
+        .with_for_update(read=True, key_share=True)
+    ).all()
+    if not endpoint_ids:
         return None
     event = WebhookEvent(
         company_id=video.company_id,
@@ -150,9 +157,7 @@ def emit_video_event(session: Session, video: Video, event_type: str) -> Webhook
     session.flush()
     session.info[EVENTS_WRITTEN] = True
     session.execute(
-        insert(WebhookDelivery).from_select(
-            ["event_id", "endpoint_id"],
-            select(literal(event.id), WebhookEndpoint.id).where(*subscribed),
-        )
+        insert(WebhookDelivery),
+        [{"event_id": event.id, "endpoint_id": endpoint_id} for endpoint_id in endpoint_ids],
     )
     return event
