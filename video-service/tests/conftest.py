@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from moto.server import ThreadedMotoServer
+from sqlalchemy import update
 
 from media_common.db import Database
 from media_common.testing import DbParams, JwksServer
@@ -19,6 +20,7 @@ from media_common.testing_http import RecordingReceiver
 from video_service.main import create_app
 from video_service.migrate import migrate
 from video_service.settings import Settings
+from video_service.webhook_models import WebhookDelivery
 
 sys.path.insert(0, str(Path(__file__).parent))
 from video_testkit import FakeCompanyService, FakePointsService, Tenant, fixture_bytes
@@ -182,3 +184,15 @@ def receiver() -> Iterator[RecordingReceiver]:
     server = RecordingReceiver()
     yield server
     server.close()
+
+
+@pytest.fixture
+def quiet_outbox(db: Database) -> None:
+    """Every webhook delivery left pending by earlier tests (they share the database) is
+    settled first, so a deliverer under test claims only what its own test wrote."""
+    with db.sessionmaker.begin() as session:
+        session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.status == "pending")
+            .values(status="failed", lease_token=None)
+        )

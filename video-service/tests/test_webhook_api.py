@@ -17,6 +17,7 @@ from video_service.webhook_models import WebhookEndpoint
 from video_service.webhooks import EVENT_TYPES, MAX_ENDPOINTS_PER_COMPANY
 
 ERROR_KEYS = {"code", "message", "details", "request_id"}
+pytestmark = pytest.mark.usefixtures("quiet_outbox")
 
 
 def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from video_service.webhook_models import WebhookDelivery
 from video_service.webhooks import VIDEO_FAILED, VIDEO_READY, emit_video_event
 
 Upload = Callable[..., Any]
+pytestmark = pytest.mark.usefixtures("quiet_outbox")
 
 
 def emit_for(db: Database, company_id: int, video_id: int, event_type: str) -> None:

@@ -18,6 +18,7 @@ from video_service.webhook_delivery import WebhookDeliverer
 from video_service.webhooks import VIDEO_READY
 
 PER_ENDPOINT = 2
+pytestmark = pytest.mark.usefixtures("quiet_outbox")
 
 
 @pytest.fixture
