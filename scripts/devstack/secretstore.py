@@ -24,6 +24,7 @@ class SecretPaths:
     pg_superuser_password: Path
     internal_token: Path
     playback_secret: Path
+    webhook_encryption_key: Path
     jwt_private_key: Path
     jwt_public_keys: Path  # the JWKS of the private key (public: services verify with it)
     db_passwords: dict[str, Path]  # role -> file
@@ -33,6 +34,7 @@ class SecretPaths:
             "pg_superuser_password": str(self.pg_superuser_password),
             "internal_token": str(self.internal_token),
             "playback_secret": str(self.playback_secret),
+            "webhook_encryption_key": str(self.webhook_encryption_key),
             "jwt_private_key": str(self.jwt_private_key),
             "jwt_public_keys": str(self.jwt_public_keys),
             "db_passwords": {role: str(path) for role, path in self.db_passwords.items()},
@@ -44,6 +46,7 @@ def secret_paths(secrets_dir: Path) -> SecretPaths:
         pg_superuser_password=secrets_dir / "pg_superuser_password",
         internal_token=secrets_dir / "internal_token",
         playback_secret=secrets_dir / "playback_secret",
+        webhook_encryption_key=secrets_dir / "webhook_encryption_key",
         jwt_private_key=secrets_dir / "jwt_private_key.pem",
         jwt_public_keys=secrets_dir / "jwt_public_keys.json",
         db_passwords={s.role: secrets_dir / f"db_password_{s.role}" for s in SERVICES},
@@ -74,6 +77,7 @@ def ensure_secrets(secrets_dir: Path) -> tuple[SecretPaths, list[str]]:
         paths.pg_superuser_password: None,
         paths.internal_token: None,
         paths.playback_secret: None,
+        paths.webhook_encryption_key: None,
         **dict.fromkeys(paths.db_passwords.values()),
     }
     created: list[str] = []

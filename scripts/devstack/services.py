@@ -51,6 +51,9 @@ def service_env(
                 "COMPANY_SERVICE_URL": cfg.internal_url,
                 "USER_SERVICE_URL": cfg.internal_url,
                 "PLAYBACK_SECRET_FILE": str(paths.playback_secret),
+                "WEBHOOK_ENCRYPTION_KEY_FILE": str(paths.webhook_encryption_key),
+                # The local stack delivers to receivers on this machine (tests, demos).
+                "WEBHOOK_ALLOW_PRIVATE": "true",
                 "STORAGE_BACKEND": cfg.storage_backend,
                 "STORAGE_DIR": str(cfg.storage_dir),
                 "MAX_UPLOAD_MB": str(cfg.max_upload_mb),

@@ -12,18 +12,22 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from moto.server import ThreadedMotoServer
+from sqlalchemy import update
 
 from media_common.db import Database
 from media_common.testing import DbParams, JwksServer
+from media_common.testing_http import RecordingReceiver
 from video_service.main import create_app
 from video_service.migrate import migrate
 from video_service.settings import Settings
+from video_service.webhook_models import WebhookDelivery
 
 sys.path.insert(0, str(Path(__file__).parent))
 from video_testkit import FakeCompanyService, FakePointsService, Tenant, fixture_bytes
 
 INTERNAL_TOKEN = "internal-test-token"
 PLAYBACK_SECRET = "playback-secret-for-tests-0123456789"
+WEBHOOK_ENCRYPTION_KEY = "webhook-encryption-key-for-tests-0123456789"
 
 
 @pytest.fixture(scope="session")
@@ -70,6 +74,8 @@ def make_settings(
             "jwks_url": jwks.url,
             "internal_token": INTERNAL_TOKEN,
             "playback_secret": PLAYBACK_SECRET,
+            "webhook_encryption_key": WEBHOOK_ENCRYPTION_KEY,
+            "webhook_allow_private": True,  # the test receivers listen on 127.0.0.1
             "company_service_url": companies.url,
             "user_service_url": points.url,
             "storage_backend": backend,
@@ -170,3 +176,23 @@ def db(make_settings: Callable[..., Settings]) -> Iterator[Database]:
     database = Database(make_settings())
     yield database
     database.dispose()
+
+
+@pytest.fixture
+def receiver() -> Iterator[RecordingReceiver]:
+    """A webhook receiver on 127.0.0.1 (answers 200 unless scripted otherwise)."""
+    server = RecordingReceiver()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def quiet_outbox(db: Database) -> None:
+    """Every webhook delivery left pending by earlier tests (they share the database) is
+    settled first, so a deliverer under test claims only what its own test wrote."""
+    with db.sessionmaker.begin() as session:
+        session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.status == "pending")
+            .values(status="failed", lease_token=None)
+        )

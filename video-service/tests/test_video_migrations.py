@@ -17,6 +17,7 @@ from video_service.settings import Settings
 
 TABLES = {
     "videos", "views", "outbox", "media_jobs", "media_events", "alembic_version",
+    "webhook_endpoints", "webhook_events", "webhook_deliveries",
     # the job queue's own tables (procrastinate's schema, applied in the video schema)
     "procrastinate_jobs", "procrastinate_workers", "procrastinate_events",
     "procrastinate_periodic_defers",
@@ -51,11 +52,18 @@ def test_migrations_are_reversible(admin_dsn: str) -> None:
         {"playback_secret": ""},
         {"playback_secret": "short"},
         {"internal_token": ""},
+        {"webhook_encryption_key": ""},
+        {"webhook_encryption_key": "k" * 31},
     ],
 )
 def test_app_refuses_to_start_without_real_secrets(overrides: dict[str, str]) -> None:
-    values = {"playback_secret": "p" * 32, "internal_token": "tok", **overrides}
-    with pytest.raises(ValueError, match=r"PLAYBACK_SECRET|INTERNAL_TOKEN"):
+    values = {
+        "playback_secret": "p" * 32,
+        "internal_token": "tok",
+        "webhook_encryption_key": "k" * 32,
+        **overrides,
+    }
+    with pytest.raises(ValueError, match=r"PLAYBACK_SECRET|INTERNAL_TOKEN|WEBHOOK_ENCRYPTION_KEY"):
         create_app(Settings(**values))
 
 

@@ -15,6 +15,7 @@ from video_service.api import (
     routes_stream,
     routes_upload,
     routes_videos,
+    routes_webhooks,
 )
 from video_service.api.upload_limit import UploadSizeLimit
 from video_service.runtime import Runtime
@@ -30,7 +31,8 @@ a user earns points, credited exactly once through an outbox.
 
 Media pipeline: each upload is probed, gets a JPEG poster and an HLS rendition ladder,
 made by video-worker processes from a PostgreSQL job queue; jobs report progress, live
-over Server-Sent Events."""
+over Server-Sent Events. Signed webhooks tell a company's own systems when its videos are
+ready, failed, deleted or restored."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -68,4 +70,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(routes_media.router)
     app.include_router(routes_jobs.router)
     app.include_router(routes_events.router)
+    app.include_router(routes_webhooks.router)
     return app

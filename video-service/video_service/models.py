@@ -181,3 +181,8 @@ class MediaEvent(Base):
     kind: Mapped[str] = mapped_column(String(8))
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+# The webhook tables live in their own module; importing it here puts them in Base.metadata
+# for everything that reads the schema from this module (Alembic, the ERD).
+from video_service import webhook_models  # noqa: E402, F401

@@ -21,6 +21,9 @@ from video_service.queue import JobQueue
 from video_service.settings import Settings
 from video_service.sweeper import OrphanSweeper
 from video_service.views import SeenViews
+from video_service.webhook_delivery import WebhookDeliverer
+from video_service.webhook_secrets import SecretBox
+from video_service.webhook_sender import WebhookSender
 
 POINTS_CALL_TIMEOUT = 2.0
 
@@ -36,6 +39,8 @@ class Runtime:
     dispatcher: OutboxDispatcher
     sweeper: OrphanSweeper
     seen_views: SeenViews
+    webhook_secrets: SecretBox
+    webhooks: WebhookDeliverer
     queue: JobQueue
     outputs: OutputCache
     access: AccessState
@@ -45,6 +50,7 @@ class Runtime:
         db = Database(settings)
         storage = storage_from_settings(settings)
         token = settings.internal_token.get_secret_value()
+        webhook_secrets = SecretBox(settings.webhook_encryption_key.get_secret_value())
         # No HTTP retries for point credits: the outbox retries, with backoff.
         points_client = InternalClient(
             settings.user_service_url, token, timeout=POINTS_CALL_TIMEOUT, retries=0
@@ -75,6 +81,15 @@ class Runtime:
                 grace_seconds=settings.orphan_grace_seconds,
             ),
             seen_views=SeenViews(),
+            webhook_secrets=webhook_secrets,
+            webhooks=WebhookDeliverer(
+                db.sessionmaker,
+                webhook_secrets,
+                WebhookSender(allow_private=settings.webhook_allow_private),
+                workers=settings.webhook_workers,
+                per_endpoint=settings.webhook_endpoint_concurrency,
+                poll_seconds=settings.webhook_poll_seconds,
+            ),
             queue=JobQueue(db.engine),
             outputs=OutputCache(db.sessionmaker),
             access=AccessState.for_feeds(
@@ -90,11 +105,13 @@ class Runtime:
         self.access.start()
         self.dispatcher.start()
         self.sweeper.start()
+        self.webhooks.start()
 
     def stop_background(self) -> None:
         self.access.stop()
         self.dispatcher.stop()
         self.sweeper.stop()
+        self.webhooks.stop()
 
     def close(self) -> None:
         self.access.close()

@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr
 from media_common.settings import ServiceSettings
 
 MIN_SECRET_LENGTH = 16
+MIN_WEBHOOK_KEY_LENGTH = 32
 
 
 class Settings(ServiceSettings):
@@ -54,6 +55,12 @@ class Settings(ServiceSettings):
     stalled_worker_seconds: float = Field(default=10.0, gt=0)
     media_events_keep_hours: float = Field(default=24.0, gt=0)
 
+    webhook_encryption_key: SecretStr = SecretStr("")
+    webhook_allow_private: bool = False
+    webhook_workers: int = Field(default=8, ge=1, le=256)
+    webhook_endpoint_concurrency: int = Field(default=2, ge=1, le=64)
+    webhook_poll_seconds: float = Field(default=1.0, gt=0)
+
     @property
     def max_upload_bytes(self) -> int:
         return self.max_upload_mb * 1024 * 1024
@@ -64,6 +71,10 @@ class Settings(ServiceSettings):
             raise ValueError(f"PLAYBACK_SECRET must be at least {MIN_SECRET_LENGTH} characters")
         if not self.internal_token.get_secret_value():
             raise ValueError("INTERNAL_TOKEN is required")
+        if len(self.webhook_encryption_key.get_secret_value()) < MIN_WEBHOOK_KEY_LENGTH:
+            raise ValueError(
+                f"WEBHOOK_ENCRYPTION_KEY must be at least {MIN_WEBHOOK_KEY_LENGTH} characters"
+            )
 
 
 @lru_cache

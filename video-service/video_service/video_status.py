@@ -13,6 +13,10 @@ from sqlalchemy.orm import Session
 from media_common.models import utcnow
 from video_service.media_events import record_video_event
 from video_service.models import ACTIVE_JOB_STATUSES, JOB_TYPES, MediaJob, Video
+from video_service.webhooks import VIDEO_FAILED, VIDEO_READY, emit_video_event
+
+# The webhook event of a status change that customers are told about.
+WEBHOOK_EVENT_OF_STATUS = {"ready": VIDEO_READY, "failed": VIDEO_FAILED}
 
 
 def derived_status(jobs: list[MediaJob]) -> str:
@@ -47,3 +51,6 @@ def change_video_status(session: Session, video: Video, status: str) -> None:
     video.updated_at = utcnow()
     session.flush()
     record_video_event(session, video)
+    webhook_event = WEBHOOK_EVENT_OF_STATUS.get(status)
+    if webhook_event is not None:
+        emit_video_event(session, video, webhook_event)

@@ -11,6 +11,7 @@ from media_common.errors import Conflict, NotFound
 from media_common.models import utcnow
 from video_service.models import Video
 from video_service.schemas import VideoUpdate
+from video_service.webhooks import VIDEO_DELETED, VIDEO_RESTORED, emit_video_event
 
 
 def get_video(
@@ -91,7 +92,7 @@ def update_video(session: Session, video: Video, changes: VideoUpdate) -> Video:
 def soft_delete(session: Session, company_id: int, video_id: int) -> None:
     """Hide the video (bytes kept). One statement, so two concurrent deletes give one 404."""
     now = utcnow()
-    deleted = session.execute(
+    deleted = session.scalars(
         update(Video)
         .where(
             Video.id == video_id,
@@ -99,10 +100,11 @@ def soft_delete(session: Session, company_id: int, video_id: int) -> None:
             Video.deleted_at.is_(None),
         )
         .values(deleted_at=now, updated_at=now)
-        .returning(Video.id)
-    ).scalar_one_or_none()
+        .returning(Video)
+    ).one_or_none()
     if deleted is None:
         raise NotFound("Video not found")
+    emit_video_event(session, deleted, VIDEO_DELETED)
 
 
 def restore(
@@ -122,4 +124,5 @@ def restore(
     if restored is None:
         raise Conflict("The video was restored meanwhile")
     session.refresh(video)
+    emit_video_event(session, video, VIDEO_RESTORED)
     return video

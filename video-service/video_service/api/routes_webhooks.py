@@ -1,0 +1,108 @@
+"""Register, list and remove webhook endpoints; see their deliveries (admins)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Response
+
+from media_common.errors import error_responses
+from video_service import webhooks
+from video_service.api.deps import INT64_MAX, AdminOnly, RuntimeDep, SessionDep
+from video_service.webhook_models import WebhookEndpoint
+from video_service.webhook_schemas import (
+    DeliveryPage,
+    DeliveryRead,
+    WebhookCreate,
+    WebhookCreated,
+    WebhookPage,
+    WebhookRead,
+)
+
+router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
+
+WebhookId = Annotated[int, Path(ge=1, le=INT64_MAX, description="Webhook id")]
+Limit = Annotated[int, Query(ge=1, le=100)]
+Offset = Annotated[int, Query(ge=0, le=INT64_MAX)]
+
+
+def company_webhook(
+    webhook_id: WebhookId, admin: AdminOnly, session: SessionDep
+) -> WebhookEndpoint:
+    """An endpoint of the admin's company (anything else is 404)."""
+    return webhooks.get_endpoint(session, admin.company_id, webhook_id)
+
+
+CompanyWebhook = Annotated[WebhookEndpoint, Depends(company_webhook)]
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=WebhookCreated,
+    responses=error_responses(401, 403, 409, 422),
+)
+def create_webhook(
+    body: WebhookCreate, admin: AdminOnly, session: SessionDep, runtime: RuntimeDep
+) -> WebhookCreated:
+    """Register a URL for the company's events; the answer holds the signing secret, once.
+
+    The URL must be http(s) and resolve only to public addresses (422 otherwise)."""
+    endpoint, secret = webhooks.create_endpoint(
+        session,
+        runtime.webhook_secrets,
+        company_id=admin.company_id,
+        url=body.url,
+        events=list(body.events),
+        allow_private=runtime.settings.webhook_allow_private,
+    )
+    return WebhookCreated(**WebhookRead.model_validate(endpoint).model_dump(), secret=secret)
+
+
+@router.get("", response_model=WebhookPage, responses=error_responses(401, 403, 422))
+def list_webhooks(
+    admin: AdminOnly, session: SessionDep, limit: Limit = 20, offset: Offset = 0
+) -> WebhookPage:
+    """The company's webhooks, newest first (never their secrets)."""
+    items, total = webhooks.list_endpoints(session, admin.company_id, limit=limit, offset=offset)
+    return WebhookPage(
+        items=[WebhookRead.model_validate(e) for e in items],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.delete("/{webhook_id}", status_code=204, responses=error_responses(401, 403, 404, 422))
+def delete_webhook(webhook_id: WebhookId, admin: AdminOnly, session: SessionDep) -> Response:
+    """Remove the webhook, its secret and its deliveries; nothing more is sent to it."""
+    webhooks.delete_endpoint(session, admin.company_id, webhook_id)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/{webhook_id}/deliveries",
+    response_model=DeliveryPage,
+    responses=error_responses(401, 403, 404, 422),
+)
+def list_deliveries(
+    endpoint: CompanyWebhook, session: SessionDep, limit: Limit = 20, offset: Offset = 0
+) -> DeliveryPage:
+    """The webhook's deliveries, newest first: status, attempts, last answer, next try."""
+    rows, total = webhooks.list_deliveries(session, endpoint, limit=limit, offset=offset)
+    items = [
+        DeliveryRead(
+            id=d.id,
+            event_id=d.event_id,
+            type=event_type,
+            status=d.status,  # type: ignore[arg-type]
+            attempts=d.attempts,
+            last_status_code=d.last_status_code,
+            last_error=d.last_error,
+            next_attempt_at=d.next_attempt_at if d.status == "pending" else None,
+            created_at=d.created_at,
+            delivered_at=d.delivered_at,
+        )
+        for d, event_type in rows
+    ]
+    return DeliveryPage(items=items, total=total, limit=limit, offset=offset)

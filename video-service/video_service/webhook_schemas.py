@@ -1,0 +1,75 @@
+"""Request and response bodies of the webhook API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from media_common.timestamps import UtcTimestamp
+from video_service.webhook_models import URL_MAX
+from video_service.webhooks import EVENT_TYPES
+
+EventType = Literal["video.ready", "video.failed", "video.deleted", "video.restored"]
+assert set(get_args(EventType)) == set(EVENT_TYPES)
+
+
+class WebhookCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: Annotated[str, Field(min_length=1, max_length=URL_MAX)] = Field(
+        description="http(s) URL that receives POSTs; must resolve to public addresses"
+    )
+    events: list[EventType] = Field(
+        default_factory=lambda: list(get_args(EventType)),
+        min_length=1,
+        max_length=len(EVENT_TYPES),
+        description="event types to receive (default: all)",
+    )
+
+    @field_validator("events")
+    @classmethod
+    def _no_repeats(cls, events: list[str]) -> list[str]:
+        if len(set(events)) != len(events):
+            raise ValueError("each event type at most once")
+        return events
+
+
+class WebhookRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    url: str
+    events: list[str]
+    created_at: UtcTimestamp
+
+
+class WebhookCreated(WebhookRead):
+    secret: str = Field(description="signing secret; shown only in this answer")
+
+
+class WebhookPage(BaseModel):
+    items: list[WebhookRead]
+    total: int
+    limit: int
+    offset: int
+
+
+class DeliveryRead(BaseModel):
+    id: int
+    event_id: int
+    type: str
+    status: Literal["pending", "delivered", "failed"]
+    attempts: int
+    last_status_code: int | None
+    last_error: str | None
+    next_attempt_at: UtcTimestamp | None = Field(description="null once delivered or failed")
+    created_at: UtcTimestamp
+    delivered_at: UtcTimestamp | None
+
+
+class DeliveryPage(BaseModel):
+    items: list[DeliveryRead]
+    total: int
+    limit: int
+    offset: int
