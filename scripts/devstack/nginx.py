@@ -67,6 +67,8 @@ def template_values(cfg: StackConfig) -> dict[str, str]:
         )
         for spec in SERVICES
     }
+    # proxy_pass dials the upstream block of the same name (fixed addresses, keepalive).
+    proxies = {f"{spec.short.upper()}_PROXY": f"{spec.short}_service" for spec in SERVICES}
     return {
         "NGINX_USER_DIRECTIVE": "user root;" if os.geteuid() == 0 else "",
         "WORKER_PROCESSES": os.environ.get("GATEWAY_WORKERS", "auto"),
@@ -84,6 +86,7 @@ def template_values(cfg: StackConfig) -> dict[str, str]:
         "STORAGE_DIR": str(cfg.storage_dir),
         "DOCS_HTML": str(DOCS_HTML),
         **ups,
+        **proxies,
     }
 
 
