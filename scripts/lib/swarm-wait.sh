@@ -13,7 +13,8 @@ stack_not_ready() { # prints what is not ready yet, nothing when all is
         fi
     done
     docker ps --filter "label=com.docker.stack.namespace=$STACK" --format '{{.Names}} {{.Status}}' \
-        | grep -E 'health: starting|unhealthy' | sed 's/\.[a-z0-9]\{25\} / /' || true
+        | sed -n -e 's/^\([^ ]*\)\.[a-z0-9]\{25\} .*health: starting.*/\1 starting/p' \
+            -e 's/^\([^ ]*\)\.[a-z0-9]\{25\} .*(unhealthy).*/\1 unhealthy/p'
     curl -fsS -o /dev/null --max-time 2 http://127.0.0.1:80/healthz 2>/dev/null || echo "gateway :80 /healthz"
 }
 
@@ -24,7 +25,7 @@ wait_healthy() { # seconds
         pending="$(stack_not_ready)"
         [ -z "$pending" ] && break
         if [ "$pending" != "$last" ]; then
-            printf '%s\n' "$pending" | sed 's/^/  waiting: /'
+            printf '  waiting: %s\n' "$(printf '%s' "$pending" | tr '\n' ',' | sed 's/,/, /g')"
             last="$pending"
         fi
         if [ "$SECONDS" -ge "$deadline" ]; then
