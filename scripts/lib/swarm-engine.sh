@@ -138,3 +138,28 @@ remove_stack_volumes() {
     # shellcheck disable=SC2086
     docker volume rm $volumes >/dev/null
 }
+
+# cgroup v1: every container sits under the one cgroup /docker, which competes for CPU with
+# the host's processes weighted like a single one of them (cpu.shares 1024). On a busy
+# machine a dozen containers then share the CPU time of one process and miss their
+# healthchecks. `up` weights the group like the processes it holds (SWARM_CPU_WEIGHT
+# processes, 10); `down` puts the old weight back.
+CPU_SHARES="/sys/fs/cgroup/cpu/docker/cpu.shares"
+
+weigh_containers_fairly() {
+    [ -d /sys/fs/cgroup/cpu ] && [ ! -e /sys/fs/cgroup/cgroup.controllers ] || return 0
+    mkdir -p "$(dirname "$CPU_SHARES")" 2>/dev/null || return 0
+    [ -w "$CPU_SHARES" ] || return 0
+    local want=$((1024 * ${SWARM_CPU_WEIGHT:-10})) have
+    have="$(cat "$CPU_SHARES")"
+    [ "$have" -lt "$want" ] || return 0
+    [ -s "$SWARM_STATE/cpu.shares" ] || echo "$have" >"$SWARM_STATE/cpu.shares"
+    echo "$want" >"$CPU_SHARES"
+    log "cgroup v1: /docker cpu.shares $have -> $want (the containers weigh like ${SWARM_CPU_WEIGHT:-10} processes)"
+}
+
+restore_container_weight() {
+    [ -s "$SWARM_STATE/cpu.shares" ] || return 0
+    [ -w "$CPU_SHARES" ] && cat "$SWARM_STATE/cpu.shares" >"$CPU_SHARES"
+    rm -f "$SWARM_STATE/cpu.shares"
+}

@@ -12,9 +12,11 @@ stack_not_ready() { # prints what is not ready yet, nothing when all is
             echo "$name $replicas"
         fi
     done
-    docker ps --filter "label=com.docker.stack.namespace=$STACK" --format '{{.Names}} {{.Status}}' \
-        | sed -n -e 's/^\([^ ]*\)\.[a-z0-9]\{25\} .*health: starting.*/\1 starting/p' \
-            -e 's/^\([^ ]*\)\.[a-z0-9]\{25\} .*(unhealthy).*/\1 unhealthy/p'
+    local starting unhealthy
+    starting="$(docker ps -q --filter "label=com.docker.stack.namespace=$STACK" --filter health=starting | wc -l)"
+    unhealthy="$(docker ps -q --filter "label=com.docker.stack.namespace=$STACK" --filter health=unhealthy | wc -l)"
+    [ "$starting" = 0 ] || echo "$starting container(s) starting"
+    [ "$unhealthy" = 0 ] || echo "$unhealthy unhealthy"
     curl -fsS -o /dev/null --max-time 2 http://127.0.0.1:80/healthz 2>/dev/null || echo "gateway :80 /healthz"
 }
 
