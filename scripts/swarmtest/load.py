@@ -4,7 +4,8 @@ services through the gateway (loopback), counting what was sent and what failed.
 Each worker repeats one cycle: GET users/me (user-service), GET the company
 (company-service), GET the video list and a video, POST a playback URL and a Range GET of a
 stream (video-service, then the object store through nginx). A stream goes to a video never
-streamed before while the tenant has one, so the first-view point credits are counted too.
+streamed before every 3 s while the tenant has one, so first-view point credits are earned
+all through the disturbance and can be counted.
 With retries > 0 a request that failed (no answer, 502/503/504) is sent again, as a client
 would; it counts as retried, and as failed only when every attempt failed."""
 
@@ -20,6 +21,7 @@ from swarmtest.api import BASE_URL, Tenant
 
 RETRYABLE = {502, 503, 504}
 SAMPLES = 10
+FRESH_EVERY_SECONDS = 3.0
 
 
 @dataclass
@@ -93,7 +95,7 @@ class Load:
         number = 0
         while not self.stop.is_set():
             video_id = self.tenant.video_ids[number % len(self.tenant.video_ids)]
-            fresh = self.tenant.take_unstreamed()
+            fresh = self.tenant.take_unstreamed(FRESH_EVERY_SECONDS)
             for call in self.cycle(video_id, fresh):
                 started = time.monotonic()
                 ok = self.send(session, call)

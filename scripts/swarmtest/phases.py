@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from swarmtest import docker
-from swarmtest.api import BASE_URL, Tenant
+from swarmtest.api import BASE_URL, Tenant, upload_videos
 from swarmtest.load import Load, Tally
 
 REPO = Path(__file__).resolve().parents[2]
@@ -19,6 +19,8 @@ LOGS = REPO / ".swarm"
 ROLLED = ("company-service", "user-service", "video-service")
 # How long the load runs before the disturbance starts, and after the stack is whole again.
 SETTLE_SECONDS = float(os.environ.get("SWARM_SETTLE_SECONDS", "3"))
+# Videos uploaded before each loaded phase, first-streamed one per 3 s during it.
+FRESH_PER_PHASE = 15
 
 
 @dataclass
@@ -71,6 +73,7 @@ def rolling_update(tenant: Tenant, short: str) -> tuple[bool, Tally | None, str]
     """`docker service update --force` under load: no request may fail, none is retried."""
     name = docker.service(short)
     tenant.login()
+    upload_videos(tenant, FRESH_PER_PHASE)
     with Load(tenant) as load:
         time.sleep(SETTLE_SECONDS)
         docker.force_update(name)
@@ -84,6 +87,7 @@ def kill_task(tenant: Tenant, short: str) -> tuple[bool, Tally | None, str]:
     sends them again (retries) and none may fail for good."""
     name = docker.service(short)
     tenant.login()
+    upload_videos(tenant, FRESH_PER_PHASE)
     with Load(tenant, retries=3) as load:
         time.sleep(SETTLE_SECONDS)
         killed = docker.kill_one_task(name)
