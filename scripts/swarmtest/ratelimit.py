@@ -1,12 +1,12 @@
 """The login rate limit counts each client's own address.
 
-A second client needs an address of its own that is not one of this machine's local
-addresses (Docker masquerades connections from local addresses to a published port, and
-the userland proxy answers loopback ones): a network namespace joined to the host by a
-veth pair plays a remote client, 198.18.77.2 (RFC 2544 test range; nothing leaves the
-machine). It sends logins to the host's side of the pair, port 80, until the gateway
-answers 429; the gateway's access log must show that client's address for them, and a
-login from loopback right after must still be answered (401, not 429)."""
+A network namespace joined to the host by a veth pair plays a remote client with an
+address of its own, 198.18.77.2 (RFC 2544 test range; nothing leaves the machine). It sends
+40 logins at once to the host's side of the pair, port 80: most must get 429, the
+gateway's access log must show that client's address for them, and a login from loopback
+right after must still be answered (401, not 429). (Docker keeps the source address of
+connections from any host address but loopback; loopback ones go through its userland
+proxy and show the docker_gwbridge address.)"""
 
 from __future__ import annotations
 
@@ -48,19 +48,21 @@ def add_client() -> None:
     ip("netns", "exec", NETNS, "ip", "route", "add", "default", "via", HOST_IP)
 
 
-def remote_login(request_id: str) -> int:
-    """One login with unknown credentials from the namespace; the HTTP status."""
+def remote_logins(request_id: str) -> list[int]:
+    """ATTEMPTS logins with unknown credentials from the namespace, all at once (one curl,
+    parallel transfers); their HTTP statuses."""
     out = subprocess.run(
         [
-            "ip", "netns", "exec", NETNS, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
-            "--max-time", "10", "-H", "Content-Type: application/json",
+            "ip", "netns", "exec", NETNS, "curl", "-s", "--parallel", "--parallel-max", "20",
+            "-w", "%{http_code}\\n", "--max-time", "20", "-H", "Content-Type: application/json",
             "-H", f"X-Request-ID: {request_id}",
             "--data", '{"email":"nobody@ratelimit.example.com","password":"wrong-password"}',
-            f"http://{HOST_IP}:80/api/v1/auth/login",
+            *[arg for _ in range(ATTEMPTS)
+              for arg in ("-o", "/dev/null", f"http://{HOST_IP}:80/api/v1/auth/login")],
         ],
-        capture_output=True, text=True, timeout=30, check=False,
+        capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
-    return int(out.stdout or 0)
+    return [int(code) for code in out.stdout.split()]
 
 
 def seen_addresses(since: str, prefix: str) -> set[str]:
@@ -77,7 +79,7 @@ def check() -> tuple[bool, Tally | None, str]:
     prefix = f"ratelimit-{secrets.token_hex(4)}"
     add_client()
     try:
-        statuses = [remote_login(f"{prefix}-{n}") for n in range(ATTEMPTS)]
+        statuses = remote_logins(prefix)
     finally:
         remove_client()
     local = requests.post(
@@ -93,9 +95,10 @@ def check() -> tuple[bool, Tally | None, str]:
         time.sleep(0.5)
     limited = statuses.count(429)
     answered = statuses.count(401)
-    ok = limited > 0 and answered > 0 and local == 401 and addresses == {CLIENT_IP}
+    # burst 10 (AUTH_RATE_LIMIT_BURST) and a refill of 1 a second: most of 40 at once are 429
+    ok = limited >= ATTEMPTS // 2 and answered > 0 and local == 401 and addresses == {CLIENT_IP}
     note = (
-        f"client {CLIENT_IP}: {answered}x 401 then {limited}x 429 of {ATTEMPTS}; "
+        f"client {CLIENT_IP}: {answered}x 401, {limited}x 429 of {ATTEMPTS} at once; "
         f"gateway saw {sorted(addresses)}; loopback client right after: {local}"
     )
     return ok, None, note
