@@ -31,14 +31,22 @@ export RATE_LIMIT_RETRY_AFTER
 : "${USER_UPSTREAM:=user-service:8000}"
 : "${VIDEO_UPSTREAM:=video-service:8000}"
 UPLOAD_BODY_MAX_MB=$((MAX_UPLOAD_MB + 1))
-COMPANY_UPSTREAM_SERVERS="server ${COMPANY_UPSTREAM} max_fails=0;"
-USER_UPSTREAM_SERVERS="server ${USER_UPSTREAM} max_fails=0;"
-VIDEO_UPSTREAM_SERVERS="server ${VIDEO_UPSTREAM} max_fails=0;"
+# proxy_pass dials these names and nginx resolves them per request through $RESOLVER (cached
+# for the template's resolver valid=), so a replaced task's new address is found. The
+# template's upstream blocks serve the local stack's fixed addresses; here they stay unused.
+COMPANY_PROXY="$COMPANY_UPSTREAM"
+USER_PROXY="$USER_UPSTREAM"
+VIDEO_PROXY="$VIDEO_UPSTREAM"
+UNUSED_UPSTREAM="server 127.0.0.1:9 down; # unused: proxy_pass resolves the service name"
+COMPANY_UPSTREAM_SERVERS="$UNUSED_UPSTREAM"
+USER_UPSTREAM_SERVERS="$UNUSED_UPSTREAM"
+VIDEO_UPSTREAM_SERVERS="$UNUSED_UPSTREAM"
 
 export NGINX_USER_DIRECTIVE WORKER_PROCESSES NGINX_PID NGINX_ERROR_LOG NGINX_ACCESS_LOG \
     NGINX_TEMP_DIR GATEWAY_LISTEN INTERNAL_LISTEN RESOLVER MAX_UPLOAD_MB UPLOAD_BODY_MAX_MB \
     AUTH_RATE_LIMIT_PER_MIN AUTH_RATE_LIMIT_BURST STORAGE_DIR DOCS_HTML CONSOLE_DIR \
-    COMPANY_UPSTREAM_SERVERS USER_UPSTREAM_SERVERS VIDEO_UPSTREAM_SERVERS
+    COMPANY_UPSTREAM_SERVERS USER_UPSTREAM_SERVERS VIDEO_UPSTREAM_SERVERS \
+    COMPANY_PROXY USER_PROXY VIDEO_PROXY
 
 # Only the placeholders the template itself uses.
 VARS="$(grep -o '\${[A-Z][A-Z0-9_]*}' "$TEMPLATE" | sort -u | tr '\n' ' ')"
@@ -47,23 +55,6 @@ if [ "${1:-}" = "--render" ]; then
     envsubst "$VARS" <"$TEMPLATE" >"$2"
     exit 0
 fi
-
-# nginx resolves upstream names once, at start: on a fresh `docker stack deploy` wait (a
-# little) until the service names exist instead of failing and being restarted.
-wait_for_names() {
-    deadline=$(($(date +%s) + ${UPSTREAM_WAIT_SECONDS:-60}))
-    for target in "$COMPANY_UPSTREAM" "$USER_UPSTREAM" "$VIDEO_UPSTREAM"; do
-        host="${target%:*}"
-        until nslookup "$host" >/dev/null 2>&1 || getent hosts "$host" >/dev/null 2>&1; do
-            if [ "$(date +%s)" -ge "$deadline" ]; then
-                echo "gateway: $host does not resolve yet; starting anyway" >&2
-                return 0
-            fi
-            sleep 1
-        done
-    done
-}
-wait_for_names
 
 mkdir -p "$NGINX_TEMP_DIR" "$(dirname "$OUT")"
 envsubst "$VARS" <"$TEMPLATE" >"$OUT"

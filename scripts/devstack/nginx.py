@@ -73,6 +73,8 @@ def template_values(cfg: StackConfig) -> dict[str, str]:
         )
         for spec in SERVICES
     }
+    # proxy_pass dials the upstream block of the same name (fixed addresses, keepalive).
+    proxies = {f"{spec.short.upper()}_PROXY": f"{spec.short}_service" for spec in SERVICES}
     return {
         "NGINX_USER_DIRECTIVE": "user root;" if os.geteuid() == 0 else "",
         "WORKER_PROCESSES": os.environ.get("GATEWAY_WORKERS", "auto"),
@@ -92,6 +94,7 @@ def template_values(cfg: StackConfig) -> dict[str, str]:
         "DOCS_HTML": str(DOCS_HTML),
         "CONSOLE_DIR": str(CONSOLE_DIR),
         **ups,
+        **proxies,
     }
 
 

@@ -118,6 +118,7 @@ def local_values(base: Path, ports: dict[str, int], **overrides: str) -> dict[st
     }
     for name in ("company", "user", "video"):
         values[f"{name.upper()}_UPSTREAM_SERVERS"] = upstream_lines([f"127.0.0.1:{ports[name]}"])
+        values[f"{name.upper()}_PROXY"] = f"{name}_service"
     values.update(overrides)
     return values
 

@@ -45,7 +45,11 @@ def test_swarm_rendering_by_the_image_entrypoint(tmp_path: Path, upstreams: Upst
     )
     text = out.read_text()
     assert "${" not in text
-    assert "server company-service:8000 max_fails=0;" in text
+    # Service names are resolved per request (they follow replaced tasks), never at start.
+    assert "set $company_proxy company-service:8000;" in text
+    assert "proxy_pass http://$company_proxy;" in text
+    assert "server company-service:8000" not in text
+    assert "valid=2s" in text
     assert "resolver 127.0.0.11" in text
     assert "listen 8080 default_server;" in text
     assert "client_max_body_size 2048m;" in text
