@@ -30,6 +30,10 @@ EXPECTED_STEPS = {
         "deleted-is-hidden", "restore-refused-on-free", "upgrade-plan", "restore",
         "stream-again", "points-credited",
     ],
+    "media": [
+        "create-company", "login", "upload-video", "video-ready", "playback-urls",
+        "hls-master", "hls-rendition", "hls-segment", "thumbnail",
+    ],
 }  # fmt: skip
 
 

@@ -78,6 +78,9 @@ class ServiceSettings(BaseSettings):
 
     @property
     def database_url(self) -> URL:
+        # UTF-8 on the wire whatever the database's own encoding: a cluster initialised
+        # without a UTF-8 locale is SQL_ASCII, whose default client encoding would make the
+        # driver refuse every non-ASCII name or title (and procrastinate's schema SQL).
         return URL.create(
             "postgresql+psycopg2",
             username=self.db_user,
@@ -85,4 +88,5 @@ class ServiceSettings(BaseSettings):
             host=self.db_host,
             port=self.db_port,
             database=self.db_name,
+            query={"client_encoding": "utf8"},
         )
