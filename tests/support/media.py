@@ -3,6 +3,7 @@ job states, reading Server-Sent Events."""
 
 from __future__ import annotations
 
+import codecs
 import json
 import subprocess
 import time
@@ -95,11 +96,35 @@ def read_events(
     with requests.get(url, headers=headers or {}, stream=True, timeout=timeout) as resp:
         assert resp.status_code == 200, resp.text
         assert resp.headers["content-type"].startswith("text/event-stream")
-        for event in _parse(resp.iter_lines(decode_unicode=True)):
+        for event in _parse(_sse_lines(resp.iter_content(chunk_size=None))):
             events.append(event)
             if until(event):
                 return events
     raise AssertionError("the event stream ended early")
+
+
+def _sse_lines(chunks: Iterator[bytes]) -> Iterator[str]:
+    """Lines of an event stream, ended by CRLF, CR or LF as the SSE format allows.
+
+    Not `iter_lines()`: a chunk that ends between the CR and the LF of one line ending
+    makes it yield an empty line, which ends an event half-way.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    buffer = ""
+    for chunk in chunks:
+        buffer += decoder.decode(chunk)
+        while True:
+            cut = min((i for i in (buffer.find("\r"), buffer.find("\n")) if i >= 0), default=-1)
+            if cut < 0 or (buffer[cut] == "\r" and cut == len(buffer) - 1):
+                break  # no full line yet, or a CR whose LF may come in the next chunk
+            line, ending = buffer[:cut], buffer[cut]
+            rest = cut + 1
+            if ending == "\r" and buffer[rest : rest + 1] == "\n":
+                rest += 1
+            buffer = buffer[rest:]
+            yield line
+    if buffer:
+        yield buffer
 
 
 def _parse(lines: Iterator[str]) -> Iterator[Event]:
