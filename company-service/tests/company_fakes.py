@@ -11,10 +11,11 @@ import json
 import re
 import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from media_common.access import USER_FEED_PATH
+from media_common.testing_http import LoopbackServer
 
 
 def founder(email: str | None = None) -> dict[str, str]:
@@ -42,26 +43,8 @@ class FakeUserService:
         self.changed_users: dict[int, dict[str, Any]] = {}
         self.lock = threading.Lock()
         self._next_user = 10_000
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                fake.handle(self)
-
-            def do_PUT(self) -> None:
-                fake.handle(self)
-
-            def do_DELETE(self) -> None:
-                fake.handle(self)
-
-            def log_message(self, *_: object) -> None:
-                return
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._http = LoopbackServer(self.handle, ("GET", "PUT", "DELETE"))
+        self.url = self._http.url
 
     def change_user(self, user_id: int, company_id: int, role: str, deleted: bool = False) -> None:
         self.changed_users[user_id] = {
@@ -126,5 +109,4 @@ class FakeUserService:
         request.wfile.write(raw)
 
     def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._http.close()

@@ -8,7 +8,7 @@ import json
 import threading
 from collections import Counter, deque
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlalchemy import select
 from media_common.access import COMPANY_FEED_PATH, USER_FEED_PATH
 from media_common.db import Database
 from media_common.storage import ObjectStorage
+from media_common.testing_http import LoopbackServer
 from video_service.models import OutboxEntry
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -40,25 +41,8 @@ class Tenant:
 
 class _FakeServer:
     def __init__(self) -> None:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                fake.handle(self)
-
-            def do_POST(self) -> None:
-                fake.handle(self)
-
-            def log_message(self, *_: object) -> None:
-                return
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._http = LoopbackServer(self.handle, ("GET", "POST"))
+        self.url = self._http.url
         self.lock = threading.Lock()
 
     def handle(self, request: BaseHTTPRequestHandler) -> None:
@@ -74,8 +58,7 @@ class _FakeServer:
         request.wfile.write(data)
 
     def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._http.close()
 
 
 class FakeCompanyService(_FakeServer):

@@ -1,4 +1,5 @@
-"""`RecordingReceiver`: a real HTTP server for tests of outgoing calls (webhooks).
+"""Real HTTP servers on 127.0.0.1 for tests: `LoopbackServer` (the plumbing every fake
+peer shares) and `RecordingReceiver`, for tests of outgoing calls (webhooks).
 
 It listens on 127.0.0.1, records every POST (headers, raw body, time), and answers from a
 script of statuses, then `default_status`. It can sleep per request (a slow receiver),
@@ -28,6 +29,39 @@ class ReceivedRequest:
     received_at: float  # time.monotonic()
 
 
+class LoopbackServer:
+    """A threaded HTTP server on 127.0.0.1 (a free port) that hands every request of the
+    given methods to `handle`; the fakes of peer services and the receiver build on it."""
+
+    def __init__(
+        self,
+        handle: Callable[[BaseHTTPRequestHandler], None],
+        methods: tuple[str, ...],
+        *,
+        protocol_version: str = "HTTP/1.0",
+    ) -> None:
+        def dispatch(request: BaseHTTPRequestHandler) -> None:
+            handle(request)
+
+        def quiet(_request: BaseHTTPRequestHandler, *_: object) -> None:
+            return
+
+        attributes: dict[str, Any] = {f"do_{method}": dispatch for method in methods}
+        attributes.update(log_message=quiet, protocol_version=protocol_version)
+        handler = type("Handler", (BaseHTTPRequestHandler,), attributes)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
 class RecordingReceiver:
     def __init__(self, *, delay_seconds: float = 0.0) -> None:
         self.delay_seconds = delay_seconds
@@ -40,24 +74,8 @@ class RecordingReceiver:
         self._changed = threading.Condition()
         self._released = threading.Event()
         self._released.set()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:
-                receiver._handle(self)
-
-            def log_message(self, *_: object) -> None:
-                return
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._http = LoopbackServer(self._handle, ("POST",), protocol_version="HTTP/1.1")
+        self.url = self._http.url
 
     def hold(self) -> None:
         """Requests from now on wait (after being recorded) until `release`."""
@@ -106,8 +124,7 @@ class RecordingReceiver:
 
     def close(self) -> None:
         self._released.set()
-        self._server.shutdown()
-        self._server.server_close()
+        self._http.close()
 
 
 def documented_python(markdown: Path, defines: str) -> dict[str, Any]:
