@@ -37,7 +37,9 @@ def sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {
         "short": make_video(folder, seconds=3),
         "medium": make_video(folder, seconds=12),
-        "long": make_video(folder, seconds=20),
+        # long enough that a transcode is still running when a test acts on it, also on a
+        # fast machine (20 s was not: CI finished one before the cancel arrived)
+        "long": make_video(folder, seconds=90),
     }
 
 
@@ -134,8 +136,8 @@ def test_cancel_stops_a_running_transcode(api: Api, stack: Stack, sources: dict[
     _, admin = api.company_with_admin()
     video = api.upload(admin, sources["long"])
     key = video_row(stack, video["id"])["storage_key"]
-    job = wait_for(lambda: _running_with_progress(api, admin, video["id"]), 120, "hls running")
     member = api.member(admin.company_id)
+    job = wait_for(lambda: _running_with_progress(api, admin, video["id"]), 120, "hls running")
     cancel = f"/api/v1/jobs/{job['id']}/cancel"
     assert_error(api.post(cancel, headers=member.headers), 403, "FORBIDDEN")
     resp = api.post(cancel, headers=admin.headers)
