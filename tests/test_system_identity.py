@@ -7,7 +7,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from tests.support.client import PASSWORD, Api, Member, assert_error, eventually, unique
+from tests.support.client import (
+    PASSWORD,
+    Api,
+    Member,
+    assert_error,
+    eventually,
+    on_every_replica,
+    unique,
+)
 from tests.support.stack import Stack
 
 
@@ -223,8 +231,16 @@ def test_changes_reach_every_service_within_5_seconds(api: Api) -> None:
         "PATCH", f"/api/v1/users/{second.id}", json={"role": "member"}, headers=admin.headers
     )
     assert demoted.status_code == 200
-    eventually(lambda: status("PATCH", company_url, second, json={"name": unique("R")}) == 403)
-    eventually(lambda: status("PATCH", f"/api/v1/videos/{vid}", second, json={"title": "x"}) == 403)
+    eventually(
+        on_every_replica(
+            lambda: status("PATCH", company_url, second, json={"name": unique("R")}) == 403
+        )
+    )
+    eventually(
+        on_every_replica(
+            lambda: status("PATCH", f"/api/v1/videos/{vid}", second, json={"title": "x"}) == 403
+        )
+    )
     assert status("GET", "/api/v1/users", second) == 403
     assert status("GET", f"/api/v1/videos/{vid}", second) == 200
 
@@ -233,8 +249,8 @@ def test_changes_reach_every_service_within_5_seconds(api: Api) -> None:
         api.request("DELETE", f"/api/v1/users/{member.id}", headers=admin.headers).status_code
         == 204
     )
-    eventually(lambda: status("GET", company_url, member) == 401)
-    eventually(lambda: status("GET", f"/api/v1/videos/{vid}", member) == 401)
+    eventually(on_every_replica(lambda: status("GET", company_url, member) == 401))
+    eventually(on_every_replica(lambda: status("GET", f"/api/v1/videos/{vid}", member) == 401))
     eventually(lambda: requests.get(api.base + playback["url"], timeout=10).status_code == 401)
     assert status("GET", "/api/v1/users/me", member) == 401
 
@@ -242,7 +258,9 @@ def test_changes_reach_every_service_within_5_seconds(api: Api) -> None:
     admin_playback = api.post(f"/api/v1/videos/{vid}/playback", headers=admin.headers).json()
     assert api.request("DELETE", company_url, headers=admin.headers).status_code == 204
     for path in ("/api/v1/users/me", company_url, f"/api/v1/videos/{vid}"):
-        eventually(lambda path=path: status("GET", path, second) == 401, what=path)
+        eventually(
+            on_every_replica(lambda path=path: status("GET", path, second) == 401), what=path
+        )
     eventually(
         lambda: requests.get(api.base + admin_playback["url"], timeout=10).status_code == 401
     )
@@ -268,17 +286,17 @@ def test_a_demotion_racing_admin_actions(api: Api) -> None:
     assert demoted.status_code == 200
     assert set(statuses) <= {200, 403}, statuses
     # once the change has propagated, every admin action of the demoted admin is refused
-    took = eventually(
-        lambda: (
-            requests.patch(
-                url, json={"title": "probe"}, headers=second.headers, timeout=10
-            ).status_code
-            == 403
+
+    def refused() -> bool:
+        probe = {"title": "probe"}
+        return (
+            requests.patch(url, json=probe, headers=second.headers, timeout=10).status_code == 403
         )
-    )
+
+    took = eventually(on_every_replica(refused))
     assert took <= 5
-    # the polling above may have renamed the video before the change arrived; from now on
-    # a refused rename leaves the title alone
+    # the probes may have renamed the video before the change arrived; from now on a
+    # refused rename leaves the title alone
     late = requests.patch(url, json={"title": "late"}, headers=second.headers, timeout=10)
     assert_error(late, 403, "FORBIDDEN")
     assert api.get(f"/api/v1/videos/{video['id']}", headers=admin.headers).json()["title"] != "late"

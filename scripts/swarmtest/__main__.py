@@ -7,11 +7,11 @@ import sys
 import time
 from functools import partial
 
-from swarmtest import phases, ratelimit
+from swarmtest import console, phases, ratelimit, worker
 from swarmtest.api import sign_up, upload_videos
 from swarmtest.phases import ROLLED, Result, say, timed
 
-ALL = ("smoke", "rolling", "kill", "postgres", "ratelimit")
+ALL = ("smoke", "console", "rolling", "kill", "worker", "postgres", "ratelimit")
 # Videos the load streams besides the fresh ones of each phase.
 POOL = 4
 
@@ -20,7 +20,9 @@ def run(selected: tuple[str, ...]) -> list[Result]:
     results = [timed("stack ready", lambda: (phases.docker.wait_ready() >= 0, None, ""))]
     if "smoke" in selected:
         results.append(timed("smoke scripts (port 80)", lambda: phases.smoke("first")))
-    if "rolling" in selected or "kill" in selected:
+    if "console" in selected:
+        results.append(timed("console from the gateway image", console.check))
+    if {"rolling", "kill", "worker"} & set(selected):
         tenant = sign_up()
         upload_videos(tenant, POOL, fresh=False)
         say(f"--> tenant: company {tenant.company_id}, {POOL} videos")
@@ -36,6 +38,9 @@ def run(selected: tuple[str, ...]) -> list[Result]:
                 killed = partial(phases.kill_task, tenant, short)
                 results.append(timed(f"kill a task of {short}", killed))
             results.append(timed("points after the kills", partial(phases.points, tenant)))
+        if "worker" in selected:
+            killed = partial(worker.kill_mid_transcode, tenant)
+            results.append(timed("kill the video-worker mid-transcode", killed))
     if "postgres" in selected:
         results.append(timed("restart postgres, smoke again", phases.postgres_restart))
     if "ratelimit" in selected:

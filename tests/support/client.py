@@ -162,6 +162,12 @@ def assert_error(resp: requests.Response, status: int, code: str) -> dict[str, A
     return body
 
 
+def on_every_replica(check: Callable[[], bool], times: int = 8) -> Callable[[], bool]:
+    """`check` held `times` times in a row: the gateway spreads the requests over every
+    replica of a service, and each replica learns of a change on its own."""
+    return lambda: all(check() for _ in range(times))
+
+
 def eventually(check: Callable[[], bool], timeout: float = 5.0, what: str = "the change") -> float:
     """Poll `check` until it holds; the seconds it took. Fails after `timeout` seconds."""
     started = time.monotonic()
