@@ -60,7 +60,7 @@ def main(argv: list[str]) -> int:
     for result in results:
         tally = result.tally
         counts = f"{tally.sent:8d}{tally.failed:8d}{tally.retried:9d}" if tally else ""
-        say(f"{'ok  ' if result.ok else 'FAIL'}{result.name:<40}{result.seconds:7.1f}s{counts}")
+        say(f"{'ok   ' if result.ok else 'FAIL '}{result.name:<39}{result.seconds:7.1f}s{counts}")
     failed = [result.name for result in results if not result.ok]
     say(
         f"total {time.monotonic() - started:.1f} s; "
