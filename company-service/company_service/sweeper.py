@@ -9,7 +9,6 @@ that round instead of waiting.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import datetime
 
@@ -22,6 +21,7 @@ from company_service.models import Company, PlanChange
 from company_service.plans import Plan, PlanChangeReason
 from media_common.db import Database
 from media_common.models import utcnow
+from media_common.periodic import Periodic
 
 logger = logging.getLogger(__name__)
 
@@ -82,24 +82,15 @@ class PlanSweeper:
         self, db: Database, interval: float, clock: Callable[[], datetime] = utcnow
     ) -> None:
         self._db = db
-        self._interval = interval
         self._clock = clock
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        # a full batch: more are waiting, the next round starts at once
+        self._loop = Periodic(self.thread_name, lambda: self.run_once() >= BATCH_SIZE, interval)
 
     def start(self) -> None:
-        if self._interval <= 0:
-            logger.info("%s disabled (interval 0)", type(self).__name__)
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
-        self._thread.start()
+        self._loop.start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        self._loop.stop(timeout)
 
     def run_once(self) -> int:
         with self._db.sessionmaker() as session:
@@ -109,16 +100,6 @@ class PlanSweeper:
             DOWNGRADES.inc(count)
             logger.info("downgraded expired paid plans", extra={"downgraded": count})
         return count
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                if self.run_once() >= BATCH_SIZE:
-                    continue  # more are waiting: sweep the next batch at once
-            except Exception:
-                # Keep the thread alive: a database blip must not end sweeping for good.
-                logger.exception("%s round failed", type(self).__name__)
-            self._stop.wait(self._interval)
 
 
 class FoundingSweeper(PlanSweeper):

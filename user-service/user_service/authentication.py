@@ -21,6 +21,14 @@ from user_service.schemas import TokenPair
 from user_service.tokens import AccessTokens
 
 
+class RefreshTokenReused(Unauthorized):
+    """A used refresh token came back: its login is revoked, and the revocation is
+    committed with the 401 (a stolen token must not work after the owner's next refresh)."""
+
+    message = "Refresh token already used; this login is revoked"
+    keeps_changes = True
+
+
 class Authenticator:
     def __init__(
         self,
@@ -55,9 +63,7 @@ class Authenticator:
             raise Unauthorized("Invalid refresh token")
         if token.used_at is not None or token.revoked_at is not None:
             revoke_family(session, token.family_id)
-            # The revocation must outlive the 401 (the request's transaction rolls back).
-            session.commit()
-            raise Unauthorized("Refresh token already used; this login is revoked")
+            raise RefreshTokenReused()
         now = utcnow()
         if token.expires_at <= now:
             raise Unauthorized("Refresh token expired")

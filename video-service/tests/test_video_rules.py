@@ -11,7 +11,7 @@ from media_common.errors import RangeNotSatisfiable, Unauthorized
 from media_common.text import clean_text
 from video_service.media_types import sniff_video_type
 from video_service.playback import PlaybackTokens, Viewer
-from video_service.ranges import ByteRange, parse_range, starts_playback
+from video_service.ranges import ByteRange, counts_as_view, parse_range
 from video_service.schemas import safe_filename
 
 
@@ -80,12 +80,14 @@ def test_unsatisfiable_ranges(header: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("header", "starts"),
-    [(None, True), ("bytes=0-", True), ("bytes=0-99", True), ("bytes=5-", False),
-     ("bytes=-500", False)],
+    ("header", "view"),
+    [(None, True), ("", True), ("bytes=0-", True), ("bytes=0-99", True), ("bytes=00-5", True),
+     ("bytes=0-1,5-9", True), (" BYTES = 0 - 9", True), ("bytes=5-", False),
+     ("bytes=5-3", False), ("bytes=-500", False), ("bytes=-20000", False),
+     ("bytes=4-5,0-1", False), ("bytes=x-1", False), ("lines=0-2", False), ("bytes=-", False)],
 )  # fmt: skip
-def test_starts_playback(header: str | None, starts: bool) -> None:
-    assert starts_playback(header) is starts
+def test_counts_as_view(header: str | None, view: bool) -> None:
+    assert counts_as_view(header) is view
 
 
 def test_clean_text() -> None:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -161,3 +162,21 @@ def test_seen_views_remembers_pairs_and_forgets_the_least_recent() -> None:
     assert (1, 2) not in seen
     assert (1, 1) in seen
     assert (2, 2) in seen
+
+
+@pytest.mark.parametrize(
+    ("header", "view"),
+    [("bytes=00-5", True), ("bytes=0-1,5-9", True), ("bytes=5-3", False),
+     ("bytes=-20000", False), ("bytes=x-1", False)],
+)  # fmt: skip
+def test_both_stream_paths_count_a_range_alike(
+    client: TestClient, tenant: Tenant, upload: Upload, db: Database, header: str, view: bool
+) -> None:
+    """The nginx path (X-Accel-Available) and the fallback apply one view rule."""
+    for accel in ({"X-Accel-Available": "1"}, {}):
+        video_id = upload(client, tenant.admin, fixture_bytes("tiny.mp4")).json()["id"]
+        url = f"/api/v1/videos/{video_id}/stream"
+        resp = client.get(url, headers={**tenant.member, **accel, "Range": header})
+        assert resp.status_code in (200, 206), resp.text
+        rows = outbox_rows(db, [idempotency_key(tenant.member_id, video_id)])
+        assert len(rows) == int(view), (accel, header)

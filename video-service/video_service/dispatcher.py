@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import random
-import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -23,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from media_common.internal_http import InternalClient
 from media_common.models import utcnow
+from media_common.periodic import Periodic
 from media_common.request_id import HEADER as REQUEST_ID_HEADER
 from video_service.models import OutboxEntry
 
@@ -71,36 +71,20 @@ class OutboxDispatcher:
         self.sessionmaker = sessionmaker
         self.client = client
         self.poll_seconds = poll_seconds
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        # a full batch: more may be waiting, the next round starts at once
+        self._loop = Periodic(
+            "outbox-dispatcher", lambda: self.run_once() == BATCH_SIZE, poll_seconds
+        )
 
     def wake_after_commit(self, session: Session) -> None:
         """Deliver right after `session` commits (its new outbox row is then visible)."""
-        event.listen(session, "after_commit", lambda _: self._wake.set(), once=True)
+        event.listen(session, "after_commit", lambda _: self._loop.wake(), once=True)
 
     def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="outbox-dispatcher", daemon=True)
-        self._thread.start()
+        self._loop.start()
 
     def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                busy = self.run_once() == BATCH_SIZE
-            except Exception:
-                logger.exception("outbox round failed")
-                busy = False
-            if not busy:
-                self._wake.wait(self.poll_seconds)
-                self._wake.clear()
+        self._loop.stop(timeout)
 
     def run_once(self) -> int:
         """One round: deliver what is due. Returns how many rows it handled (a full batch

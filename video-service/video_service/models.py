@@ -78,9 +78,6 @@ class View(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-OUTBOX_STATUSES = ("pending", "delivered", "dead")
-
-
 class OutboxEntry(Base):
     """A point credit waiting for (or done with) delivery to user-service."""
 

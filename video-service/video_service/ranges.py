@@ -15,10 +15,6 @@ class ByteRange:
     start: int
     end: int  # inclusive
 
-    @property
-    def length(self) -> int:
-        return self.end - self.start + 1
-
     def content_range(self, size: int) -> str:
         return f"bytes {self.start}-{self.end}/{size}"
 
@@ -58,10 +54,18 @@ def _unsatisfiable(size: int) -> RangeNotSatisfiable:
     )
 
 
-def starts_playback(header: str | None) -> bool:
-    """True for a request without Range or whose (first) range starts at byte 0."""
+def counts_as_view(header: str | None) -> bool:
+    """The view rule of both stream paths (nginx's and the fallback), from the request alone.
+
+    A GET is a view when it asks for the file's first byte: no Range, or a bytes Range whose
+    first range starts at byte 0 (`bytes=0-`, `bytes=00-99`, `bytes=0-1,5-9`). A suffix range
+    (`bytes=-500`, even one longer than the file), a range starting later (`bytes=5-3`
+    included) and a header that is no byte range are not.
+    """
     if not header:
         return True
-    _, _, specs = header.partition("=")
-    first = specs.split(",", 1)[0].strip()
-    return first.startswith("0-") or first == "0"
+    unit, _, specs = header.partition("=")
+    if unit.strip().lower() != "bytes":
+        return False
+    match = _SPEC.match(specs.split(",", 1)[0])
+    return match is not None and match.group(1) != "" and int(match.group(1)) == 0

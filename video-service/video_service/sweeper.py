@@ -9,7 +9,6 @@ without a row. Soft-deleted videos keep their row, so their bytes are never touc
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import islice
@@ -17,6 +16,7 @@ from itertools import islice
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from media_common.periodic import Periodic
 from media_common.storage import ObjectStorage
 from video_service.models import Video
 
@@ -46,26 +46,18 @@ class OrphanSweeper:
         self.storage = storage
         self.interval = interval_seconds
         self.grace = timedelta(seconds=grace_seconds)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        # the first sweep one interval after start: nothing can be orphaned that early
+        self._loop = Periodic("orphan-sweeper", self._sweep, interval_seconds, wait_first=True)
 
     def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="orphan-sweeper", daemon=True)
-        self._thread.start()
+        self._loop.start()
 
     def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        self._loop.stop(timeout)
 
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.run_once()
-            except Exception:
-                logger.exception("orphan sweep failed")
+    def _sweep(self) -> bool:
+        self.run_once()
+        return False  # one listing of the bucket per interval, whatever it found
 
     def run_once(self) -> int | None:
         """Delete orphans; the count, or None when another replica holds the lock."""

@@ -32,6 +32,7 @@ from prometheus_client import Counter
 from sqlalchemy import case, event, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from media_common.periodic import Periodic
 from media_common.timestamps import utc_iso
 from video_service.webhook_models import WebhookDelivery as Delivery
 from video_service.webhook_models import WebhookEndpoint, WebhookEvent
@@ -99,11 +100,10 @@ class WebhookDeliverer:
         self.poll_seconds = poll_seconds
         self.lease = timedelta(seconds=lease_seconds)
         self.clock = clock
-        self._wake = threading.Event()
-        self._stop = threading.Event()
+        # deliveries claimed: there may be more, the next round starts at once
+        self._loop = Periodic("webhook-claims", self._claim_round, poll_seconds)
         self._idle = threading.Condition()
         self._in_flight = 0
-        self._thread: threading.Thread | None = None
         self._pool: ThreadPoolExecutor | None = None
         # A request of this process that wrote an event wakes the loop when it commits.
         event.listen(sessionmaker, "after_commit", self._after_commit)
@@ -111,45 +111,30 @@ class WebhookDeliverer:
 
     def _after_commit(self, session: Session) -> None:
         if session.info.pop(EVENTS_WRITTEN, False):
-            self._wake.set()
+            self._loop.wake()
 
     @staticmethod
     def _after_rollback(session: Session, _: object) -> None:
         session.info.pop(EVENTS_WRITTEN, None)
 
     def start(self) -> None:
-        self._stop.clear()
         self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="webhook-delivery")
-        self._thread = threading.Thread(target=self._run, name="webhook-claims", daemon=True)
-        self._thread.start()
+        self._loop.start()
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop claiming; give deliveries in flight `timeout` seconds to finish (the
         others are retried by whoever finds their lease run out)."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        self._loop.stop(timeout)
         with self._idle:
             self._idle.wait_for(lambda: self._in_flight == 0, timeout)
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            claimed = 0
-            try:
-                with self._idle:
-                    free = self.workers - self._in_flight
-                if free > 0:
-                    claimed = self._submit(self.claim(free))
-            except Exception:
-                logger.exception("webhook claim round failed")
-            if not claimed:
-                self._wake.wait(self.poll_seconds)
-                self._wake.clear()
+    def _claim_round(self) -> bool:
+        with self._idle:
+            free = self.workers - self._in_flight
+        return free > 0 and self._submit(self.claim(free)) > 0
 
     def _submit(self, claims: list[Claim]) -> int:
         assert self._pool is not None
@@ -168,7 +153,7 @@ class WebhookDeliverer:
             with self._idle:
                 self._in_flight -= 1
                 self._idle.notify_all()
-            self._wake.set()  # a worker is free: claim more
+            self._loop.wake()  # a worker is free: claim more
 
     def run_once(self) -> int:
         """Claim what is due and deliver it in this thread (tests; no pool needed)."""

@@ -37,6 +37,7 @@ from prometheus_client import Counter
 from media_common.auth import Claims
 from media_common.errors import Unauthorized
 from media_common.internal_http import InternalClient
+from media_common.periodic import Periodic
 from media_common.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
@@ -169,8 +170,7 @@ class AccessState:
         self.max_age_seconds = max_age_seconds
         self._clock = clock
         self._held = _Held()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._loop = Periodic("access-state", self._poll, poll_seconds)
         self._inline_lock = threading.Lock()
 
     # -- the request path -------------------------------------------------------------
@@ -191,7 +191,7 @@ class AccessState:
         return not self._stale(self._held, self._clock())
 
     def _judge(self, user_id: int, company_id: int) -> tuple[UserAccess | None, bool]:
-        if self._thread is None and self._stale(self._held, self._clock()):
+        if not self._loop.running and self._stale(self._held, self._clock()):
             # No poller (an app used without its lifespan, as some tests do): read now.
             with self._inline_lock:
                 if self._stale(self._held, self._clock()):
@@ -234,25 +234,16 @@ class AccessState:
     def start(self) -> None:
         """A first read at once (requests are judged from the start), then the poller."""
         self.refresh()
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="access-state", daemon=True)
-        self._thread.start()
+        self._loop.start()
 
     def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        self._loop.stop(timeout)
 
     def close(self) -> None:
         self.stop()
         for feed in self.feeds:
             feed.close()
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.refresh()
-            except Exception:  # keep polling: one odd answer must not end the thread
-                logger.exception("access state refresh failed")
-            self._stop.wait(self.poll_seconds)
+    def _poll(self) -> bool:
+        self.refresh()
+        return False

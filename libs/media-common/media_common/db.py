@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from media_common.errors import AppError
 from media_common.settings import ServiceSettings
 
 
@@ -25,11 +26,15 @@ class Database:
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
 
     def session(self) -> Iterator[Session]:
-        """FastAPI dependency: one transaction per request."""
+        """FastAPI dependency: one transaction per request, committed when the request
+        succeeds or fails with an `AppError` that keeps its changes, else rolled back."""
         with self.sessionmaker() as session:
             try:
                 yield session
                 session.commit()
+            except AppError as exc:
+                session.commit() if exc.keeps_changes else session.rollback()
+                raise
             except BaseException:
                 session.rollback()
                 raise

@@ -27,6 +27,9 @@ class AppError(Exception):
     status_code: int = 400
     code: str = "BAD_REQUEST"
     message: str = "Bad request"
+    # True: the request's transaction is committed although it answers this error (what
+    # the error records must outlive the answer, as a revoked login does); else rolled back
+    keeps_changes: bool = False
 
     def __init__(
         self,

@@ -18,7 +18,7 @@ from video_service.api.deps import (
 )
 from video_service.api.playback_count import count_view
 from video_service.playback import Viewer
-from video_service.ranges import parse_range, starts_playback
+from video_service.ranges import counts_as_view, parse_range
 from video_service.schemas import PlaybackRead
 
 router = APIRouter(prefix="/api/v1/videos", tags=["streaming"])
@@ -69,7 +69,7 @@ def stream_video(
     """Stream the video (Range supported)."""
     is_get = request.method == "GET"
     if accel == "1":
-        if is_get and starts_playback(range_header):
+        if is_get and counts_as_view(range_header):
             count_view(session, runtime, viewer, video)
         target, extra = runtime.storage.accel_target(video.storage_key)
         headers = {"X-Accel-Redirect": target, **extra}
@@ -77,7 +77,7 @@ def stream_video(
 
     size = video.size_bytes
     byte_range = parse_range(range_header, size)
-    if is_get and (byte_range is None or byte_range.start == 0):
+    if is_get and counts_as_view(range_header):
         count_view(session, runtime, viewer, video)
     start, end = (0, size - 1) if byte_range is None else (byte_range.start, byte_range.end)
     headers = {"Accept-Ranges": "bytes", "Content-Length": str(end - start + 1)}

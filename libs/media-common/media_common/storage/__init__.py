@@ -5,7 +5,13 @@ chosen by the caller (video-service generates them); backends refuse keys that c
 escape their root or bucket prefix.
 """
 
-from media_common.storage.base import ObjectStat, ObjectStorage, StorageConfig, validate_key
+from media_common.storage.base import (
+    ObjectStat,
+    ObjectStorage,
+    Readable,
+    StorageConfig,
+    validate_key,
+)
 from media_common.storage.factory import storage_from_settings
 from media_common.storage.local import LocalStorage
 
