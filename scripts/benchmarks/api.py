@@ -88,9 +88,7 @@ def new_tenant(base_url: str) -> Tenant:
         created = session.post(f"{base_url}/api/v1/companies", json={"name": name})
     company = _check(created, 201)
     admin = company.get("admin") or _check(
-        session.post(
-            f"{base_url}/api/v1/users", json={**admin_body, "company_id": company["id"]}
-        ),
+        session.post(f"{base_url}/api/v1/users", json={**admin_body, "company_id": company["id"]}),
         201,
     )
     tokens = _check(

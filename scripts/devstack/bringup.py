@@ -117,8 +117,8 @@ def cmd_up(_: argparse.Namespace) -> int:
     say("Try:")
     say(
         f"  curl -s -X POST {cfg.gateway_url}/api/v1/companies "
-        "-H 'Content-Type: application/json' -d '{\"name\": \"Acme\", \"admin\": "
-        "{\"email\": \"ann@acme.test\", \"password\": \"s3cret-pass\"}}'"
+        '-H \'Content-Type: application/json\' -d \'{"name": "Acme", "admin": '
+        '{"email": "ann@acme.test", "password": "s3cret-pass"}}\''
     )
     say("  ./scripts/stack status | logs [SERVICE] | stop SERVICE | start SERVICE | down")
     return 0
