@@ -28,9 +28,9 @@ from typing import Any
 import requests
 from sqlalchemy import and_, delete, or_, select, update
 
+from company_service.companies import ABANDONED, PENDING, create_company
 from company_service.models import Company
 from company_service.schemas import FounderCreate
-from company_service.service import ABANDONED, PENDING, create_company
 from media_common.db import Database
 from media_common.errors import Conflict, ServiceUnavailable, ValidationFailed
 from media_common.internal_http import InternalClient

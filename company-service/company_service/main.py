@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 
-from company_service import service
 from company_service.api import routes_companies, routes_internal
-from company_service.founding import Founders
+from company_service.runtime import Runtime
 from company_service.settings import Settings, get_settings
-from company_service.sweeper import FoundingSweeper, PlanSweeper
-from media_common.access import AccessState, LocalCompanyFeed, UserFeed, feed_client
 from media_common.app import create_service_app
-from media_common.auth import TokenVerifier
-from media_common.db import Database
-from media_common.internal_http import InternalClient
+from media_common.runtime import runtime_lifespan
 
 DESCRIPTION = """Companies (tenants) and their plans.
 
@@ -38,63 +29,17 @@ DESCRIPTION = """Companies (tenants) and their plans.
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or get_settings()
-    db = Database(settings)
-    sweeper = PlanSweeper(db, settings.plan_sweep_seconds)
-    founders = Founders(
-        InternalClient(
-            settings.user_service_url,
-            settings.internal_token.get_secret_value(),
-            timeout=15.0,
-            retries=1,
-        )
-    )
-    access = AccessState.for_feeds(
-        [
-            UserFeed(feed_client(settings.user_service_url, settings)),
-            LocalCompanyFeed(lambda: service.inactive_company_ids(db)),
-        ],
-        settings,
-    )
-    founding_sweeper = FoundingSweeper(
-        db, founders, settings.founding_sweep_seconds, settings.founding_grace_seconds
-    )
-
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await asyncio.to_thread(access.start)
-        sweeper.start()
-        founding_sweeper.start()
-        try:
-            yield
-        finally:
-            await asyncio.to_thread(sweeper.stop)
-            await asyncio.to_thread(founding_sweeper.stop)
-            await asyncio.to_thread(access.close)
-            founders.close()
-            db.dispose()
-
+    runtime = Runtime.build(settings or get_settings())
     app = create_service_app(
         slug="company",
         title="company-service",
         description=DESCRIPTION,
         version="1.0.0",
-        settings=settings,
-        is_ready=db.ping,
-        lifespan=lifespan,
+        settings=runtime.settings,
+        is_ready=runtime.db.ping,
+        lifespan=runtime_lifespan(runtime),
     )
-    app.state.settings = settings
-    app.state.db = db
-    app.state.verifier = TokenVerifier(
-        settings.jwks_url,
-        settings.jwt_issuer,
-        settings.jwt_audience,
-        public_keys_file=settings.jwt_public_keys_file,
-    )
-    app.state.access = access
-    app.state.sweeper = sweeper
-    app.state.founders = founders
-    app.state.founding_sweeper = founding_sweeper
+    app.state.runtime = runtime
     app.include_router(routes_companies.router)
     app.include_router(routes_internal.router)
     return app

@@ -72,8 +72,8 @@ def test_user_service_down_leaves_no_company(client, db, users, unique_name):
     pending = db.scalars(select(Company).where(Company.name == name)).all()
     assert [c.status for c in pending] in ([], ["abandoned"])
     sweeper = FoundingSweeper(
-        client.app.state.db,
-        client.app.state.founders,
+        client.app.state.runtime.db,
+        client.app.state.runtime.founders,
         0,
         grace_seconds=1,
         clock=lambda: utcnow() + timedelta(seconds=5),
@@ -102,7 +102,9 @@ def test_pending_company_is_unusable_and_swept(client, db, users, auth, unique_n
     assert client.get(f"/api/v1/companies/{company.id}", headers=token).status_code == 404
     taken = client.post("/api/v1/companies", json={"name": name.upper(), "admin": founder()})
     assert taken.status_code == 409  # the pending company holds its name
-    sweeper = FoundingSweeper(client.app.state.db, client.app.state.founders, 0, grace_seconds=60)
+    sweeper = FoundingSweeper(
+        client.app.state.runtime.db, client.app.state.runtime.founders, 0, grace_seconds=60
+    )
     assert sweeper.run_once() >= 1
     assert company.id in users.cancelled
     assert _count_named(db, name) == 0

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from media_common.auth import Claims
 from media_common.errors import Conflict, Forbidden, NotFound
 from media_common.models import utcnow
 from user_service.models import EMAIL_UNIQUE_INDEX, User
@@ -65,14 +66,14 @@ def find_live_user(session: Session, user_id: int) -> User | None:
     return user if user is not None and user.deleted_at is None else None
 
 
-def visible_user(session: Session, viewer: User, user_id: int) -> User:
+def visible_user(session: Session, viewer: Claims, user_id: int) -> User:
     """A user `viewer` may see and manage: themselves, or anyone of their company when
     they are its admin. Other companies' users do not exist for them (404); colleagues
     are visible to admins only (403 for members)."""
     user = find_live_user(session, user_id)
     if user is None or user.company_id != viewer.company_id:
         raise NotFound("User not found")
-    if user.id != viewer.id and viewer.role != ADMIN:
+    if user.id != viewer.user_id and not viewer.is_admin:
         raise Forbidden("Only an admin may manage other users")
     return user
 
@@ -93,13 +94,13 @@ def list_company_users(
 
 
 def update_user(
-    session: Session, passwords: PasswordHasher, actor: User, user: User, changes: UserUpdate
+    session: Session, passwords: PasswordHasher, actor: Claims, user: User, changes: UserUpdate
 ) -> User:
     """Apply a PATCH: the user edits their own name and password, admins edit roles."""
     fields = changes.model_fields_set
-    if fields & {"name", "password"} and actor.id != user.id:
+    if fields & {"name", "password"} and actor.user_id != user.id:
         raise Forbidden("Only the user may change their name or password")
-    if "role" in fields and actor.role != ADMIN:
+    if "role" in fields and not actor.is_admin:
         raise Forbidden("Only an admin may change roles")
     if changes.password is not None:
         current = changes.current_password or ""  # UserUpdate already requires it
@@ -121,9 +122,9 @@ def update_user(
     return user
 
 
-def delete_user(session: Session, actor: User, user: User) -> None:
+def delete_user(session: Session, actor: Claims, user: User) -> None:
     """Soft delete (the row stays for the ledger); a company always keeps an admin (409)."""
-    if actor.id != user.id or user.role == ADMIN:
+    if actor.user_id != user.id or user.role == ADMIN:
         admins = _lock_admins(session, actor)
         if user.role == ADMIN and admins == [user.id]:
             raise Conflict("Cannot delete the last admin of a company; promote another first")
@@ -138,7 +139,7 @@ def remove_user(session: Session, user: User, now: datetime) -> None:
     session.flush()
 
 
-def _lock_admins(session: Session, actor: User) -> list[int]:
+def _lock_admins(session: Session, actor: Claims) -> list[int]:
     """Lock the company's admin rows (in id order, so racing admins queue instead of
     deadlocking) and re-read the actor and the rows changed meanwhile: two admins demoting
     each other at once leave one admin, and an admin demoted a moment ago acts no more.
@@ -152,6 +153,6 @@ def _lock_admins(session: Session, actor: User) -> list[int]:
     session.flush()
     admins = list(session.scalars(query))
     session.expire_all()  # the caller's rows were read before the lock
-    if actor.id not in admins:
-        raise Forbidden("Only an admin of the company may do this")
+    if actor.user_id not in admins:
+        raise Forbidden("Only the company's admins may do this")
     return admins

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from media_common.errors import InvalidCredentials, Unauthorized
 from media_common.models import utcnow
-from user_service.companies import CompanyDirectory
+from user_service.company_client import CompanyDirectory
 from user_service.models import User
 from user_service.passwords import PasswordHasher
 from user_service.refresh_tokens import (

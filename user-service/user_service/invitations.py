@@ -17,9 +17,10 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from media_common.auth import Claims
 from media_common.errors import Conflict, Forbidden, NotFound
 from user_service.accounts import create_user, email_taken
-from user_service.companies import CompanyDirectory
+from user_service.company_client import CompanyDirectory
 from user_service.models import PENDING_INVITATION_INDEX, Invitation, User
 from user_service.passwords import PasswordHasher
 from user_service.schemas import UserCreate
@@ -40,7 +41,7 @@ def _pending(now: datetime) -> tuple[ColumnElement[bool], ...]:
 
 
 def invite(
-    session: Session, admin: User, email: str, role: str, now: datetime
+    session: Session, admin: Claims, email: str, role: str, now: datetime
 ) -> tuple[Invitation, str]:
     """A new invitation and its token (in clear, this once)."""
     if email_taken(session, email):
@@ -61,7 +62,7 @@ def invite(
         email=email,
         role=role,
         token_hash=_digest(raw),
-        invited_by=admin.id,
+        invited_by=admin.user_id,
         created_at=now,
         expires_at=now + INVITATION_TTL,
     )

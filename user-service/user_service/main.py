@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 
 from media_common.app import create_service_app
+from media_common.runtime import runtime_lifespan
 from user_service.api import (
     routes_auth,
     routes_internal,
@@ -16,7 +13,7 @@ from user_service.api import (
     routes_points,
     routes_users,
 )
-from user_service.context import AppContext
+from user_service.runtime import Runtime
 from user_service.settings import Settings, get_settings
 
 DESCRIPTION = """Users, roles and authentication of media-resource.
@@ -28,24 +25,17 @@ Access tokens are RS256 JWTs (15 minutes by default) whose public keys are publi
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    context = AppContext.build(settings or get_settings())
-
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await asyncio.to_thread(context.access.start)
-        yield
-        await asyncio.to_thread(context.close)
-
+    runtime = Runtime.build(settings or get_settings())
     app = create_service_app(
         slug="user",
         title="user-service",
         description=DESCRIPTION,
         version="1.0.0",
-        settings=context.settings,
-        is_ready=context.db.ping,
-        lifespan=lifespan,
+        settings=runtime.settings,
+        is_ready=runtime.db.ping,
+        lifespan=runtime_lifespan(runtime),
     )
-    app.state.context = context
+    app.state.runtime = runtime
     app.include_router(routes_users.router)
     app.include_router(routes_auth.router)
     app.include_router(routes_points.router)

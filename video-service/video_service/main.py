@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 
 from media_common.app import create_service_app
+from media_common.runtime import runtime_lifespan
 from video_service.api import (
     routes_events,
     routes_jobs,
@@ -40,15 +38,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings.check_secrets()
     runtime = Runtime.build(settings)
 
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        runtime.start_background()
-        try:
-            yield
-        finally:
-            runtime.stop_background()
-            runtime.close()
-
     app = create_service_app(
         slug="video",
         title="video-service",
@@ -56,7 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         settings=settings,
         is_ready=runtime.db.ping,
-        lifespan=lifespan,
+        lifespan=runtime_lifespan(runtime),
     )
     app.state.runtime = runtime
     app.include_router(routes_upload.router)

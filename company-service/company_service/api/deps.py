@@ -8,16 +8,21 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
-from company_service.settings import Settings
-from media_common.access import AccessState
-from media_common.auth import Claims, TokenVerifier, bearer_token, check_internal_token
-from media_common.db import Database
+from company_service.runtime import Runtime
+from media_common.auth import Claims, bearer_token, check_internal_token
 from media_common.errors import NotFound, Unauthorized
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    db: Database = request.app.state.db
-    yield from db.session()
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_session(runtime: RuntimeDep) -> Iterator[Session]:
+    yield from runtime.db.session()
 
 
 # scope="function": the commit runs before the response is sent, so a client that got
@@ -25,15 +30,13 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def current_user(request: Request) -> Claims:
+def current_user(request: Request, runtime: RuntimeDep) -> Claims:
     """The verified token's claims as of now: deleted users and deactivated companies are
     401, a changed role replaces the token's (media_common.access)."""
     token = bearer_token(request)
     if token is None:
         raise Unauthorized("Bearer token required")
-    verifier: TokenVerifier = request.app.state.verifier
-    access: AccessState = request.app.state.access
-    return access.current(verifier.verify(token))
+    return runtime.access.current(runtime.verifier.verify(token))
 
 
 CurrentUser = Annotated[Claims, Depends(current_user)]
@@ -51,15 +54,21 @@ def member_company_id(
 MemberCompanyId = Annotated[int, Depends(member_company_id)]
 
 
-def admin_company_id(company_id: MemberCompanyId, user: CurrentUser) -> int:
-    """The path's company id, when the caller is one of its admins."""
+def admin_only(user: CurrentUser) -> Claims:
     user.require_admin("Only the company's admins may do this")
+    return user
+
+
+AdminOnly = Annotated[Claims, Depends(admin_only)]
+
+
+def admin_company_id(company_id: MemberCompanyId, _: AdminOnly) -> int:
+    """The path's company id, when the caller is one of its admins."""
     return company_id
 
 
 AdminCompanyId = Annotated[int, Depends(admin_company_id)]
 
 
-def internal_caller(request: Request) -> None:
-    settings: Settings = request.app.state.settings
-    check_internal_token(request, settings.internal_token.get_secret_value())
+def internal_caller(request: Request, runtime: RuntimeDep) -> None:
+    check_internal_token(request, runtime.settings.internal_token.get_secret_value())

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Request, Response, status
+from fastapi import APIRouter, Body, Query, Response, status
 
-from company_service import service
-from company_service.api.deps import AdminCompanyId, CurrentUser, MemberCompanyId, SessionDep
+from company_service import companies
+from company_service.api.deps import (
+    AdminCompanyId,
+    CurrentUser,
+    MemberCompanyId,
+    RuntimeDep,
+    SessionDep,
+)
 from company_service.founding import found_company
 from company_service.plans import Plan
 from company_service.schemas import (
@@ -33,7 +39,7 @@ router = APIRouter(prefix="/api/v1/companies", tags=["companies"])
     response_model=CompanyCreated,
     responses=error_responses(409, 422, 503),
 )
-def create_company(body: CompanyCreate, request: Request) -> CompanyCreated:
+def create_company(body: CompanyCreate, runtime: RuntimeDep) -> CompanyCreated:
     """Create a company on the free plan together with its first admin (public).
 
     All or nothing: a taken name or email (409), a bad email or password (422) or
@@ -41,9 +47,7 @@ def create_company(body: CompanyCreate, request: Request) -> CompanyCreated:
     Names are unique ignoring case (NFKC case folding); emails across the platform.
     """
     now = utcnow()
-    company, admin = found_company(
-        request.app.state.db, request.app.state.founders, body.name, body.admin, now
-    )
+    company, admin = found_company(runtime.db, runtime.founders, body.name, body.admin, now)
     return CompanyCreated(**CompanyRead.of(company, now).model_dump(), admin=AdminRead(**admin))
 
 
@@ -52,7 +56,7 @@ def create_company(body: CompanyCreate, request: Request) -> CompanyCreated:
 )
 def read_company(company_id: MemberCompanyId, session: SessionDep) -> CompanyRead:
     """Your company, with its effective plan as of now (members)."""
-    return CompanyRead.of(service.get_active_company(session, company_id), utcnow())
+    return CompanyRead.of(companies.get_active_company(session, company_id), utcnow())
 
 
 @router.patch(
@@ -65,8 +69,8 @@ def rename_company(
 ) -> CompanyRead:
     """Rename your company (admins; names are unique ignoring case)."""
     now = utcnow()
-    company = service.get_active_company(session, company_id, for_update=True)
-    return CompanyRead.of(service.rename_company(session, company, body.name, now), now)
+    company = companies.get_active_company(session, company_id, for_update=True)
+    return CompanyRead.of(companies.rename_company(session, company, body.name, now), now)
 
 
 @router.put(
@@ -83,8 +87,8 @@ def change_plan(
     """Set the plan: paid until a future `expires_at` (with a UTC offset), or free (admins)."""
     now = utcnow()
     expires_at = body.expires_at if isinstance(body, PaidPlanChange) else None
-    company = service.get_active_company(session, company_id, for_update=True)
-    service.change_plan(
+    company = companies.get_active_company(session, company_id, for_update=True)
+    companies.change_plan(
         session, company, Plan(body.plan), expires_at, changed_by=user.user_id, now=now
     )
     return CompanyRead.of(company, now)
@@ -98,8 +102,8 @@ def change_plan(
 )
 def deactivate_company(company_id: AdminCompanyId, session: SessionDep) -> Response:
     """Deactivate your company: its users can no longer log in; it then reads as 404."""
-    company = service.get_active_company(session, company_id, for_update=True)
-    service.deactivate_company(session, company, utcnow())
+    company = companies.get_active_company(session, company_id, for_update=True)
+    companies.deactivate_company(session, company, utcnow())
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -115,8 +119,8 @@ def plan_history(
     offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
 ) -> PlanChangePage:
     """Your company's plan changes, newest first (admins)."""
-    service.get_active_company(session, company_id)
-    changes, total = service.list_plan_history(session, company_id, limit=limit, offset=offset)
+    companies.get_active_company(session, company_id)
+    changes, total = companies.list_plan_history(session, company_id, limit=limit, offset=offset)
     return PlanChangePage(
         items=[PlanChangeRead.of(change) for change in changes],
         total=total,

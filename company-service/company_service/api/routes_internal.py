@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 
-from company_service import service
-from company_service.api.deps import SessionDep, internal_caller
+from company_service import companies
+from company_service.api.deps import RuntimeDep, SessionDep, internal_caller
 from company_service.schemas import InternalCompanyRead
 from media_common.errors import NotFound, error_responses
 from media_common.models import utcnow
@@ -18,9 +18,9 @@ router = APIRouter(
 
 
 @router.get("/inactive", responses=error_responses(401))
-def inactive_companies(request: Request) -> dict[str, list[int]]:
+def inactive_companies(runtime: RuntimeDep) -> dict[str, list[int]]:
     """The access feed: ids of the deactivated companies (their users' tokens are 401)."""
-    return {"ids": service.inactive_company_ids(request.app.state.db)}
+    return {"ids": companies.inactive_company_ids(runtime.db)}
 
 
 @router.get(
@@ -30,7 +30,7 @@ def inactive_companies(request: Request) -> dict[str, list[int]]:
 )
 def read_company_internal(company_id: int, session: SessionDep) -> InternalCompanyRead:
     """A company by id, deactivated ones included (`Authorization: Bearer <INTERNAL_TOKEN>`)."""
-    company = service.find_company(session, company_id)
+    company = companies.find_company(session, company_id)
     if company is None:
         raise NotFound("Company not found")
     return InternalCompanyRead.of(company, utcnow())

@@ -11,7 +11,7 @@ from media_common.errors import error_responses
 from media_common.models import utcnow
 from user_service import founders
 from user_service.access_feed import changed_users
-from user_service.api.deps import Context, ServiceCaller, SessionDep
+from user_service.api.deps import RuntimeDep, ServiceCaller, SessionDep
 from user_service.fields import INT64_MAX
 from user_service.schemas import FounderCreate, UserRead
 
@@ -29,13 +29,13 @@ def put_founder(
     company_id: CompanyIdPath,
     data: FounderCreate,
     session: SessionDep,
-    context: Context,
+    runtime: RuntimeDep,
     response: Response,
 ) -> UserRead:
     """Create the company's founding admin (company-service's founding); idempotent:
     201 when created, 200 when it exists with this email, 409 when the email is taken or
     the founding was cancelled."""
-    user, created = founders.create_founder(session, context.passwords, company_id, data, utcnow())
+    user, created = founders.create_founder(session, runtime.passwords, company_id, data, utcnow())
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return UserRead.of(user)
 
@@ -53,7 +53,7 @@ def cancel_founder(company_id: CompanyIdPath, session: SessionDep) -> Response:
 
 
 @router.get(USER_FEED_PATH, responses=error_responses(401))
-def access_feed(session: SessionDep, context: Context) -> dict[str, object]:
+def access_feed(session: SessionDep, runtime: RuntimeDep) -> dict[str, object]:
     """Users whose role changed or who were deleted within the horizon (the access feed)."""
-    users = changed_users(session, utcnow(), context.settings.access_feed_horizon_seconds)
+    users = changed_users(session, utcnow(), runtime.settings.access_feed_horizon_seconds)
     return {"users": users}

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Header, Response, status
 
 from media_common.errors import error_responses
 from user_service.api.deps import (
-    Context,
     CreditAdmission,
-    CurrentUser,
+    CurrentAccount,
     Page,
+    RuntimeDep,
     ServiceCaller,
     SessionDep,
     UserIdPath,
@@ -36,7 +36,7 @@ IdempotencyKey = Annotated[
 @router.get(
     "/api/v1/users/me/points", response_model=PointsPage, responses=error_responses(401, 422)
 )
-def my_points(user: CurrentUser, session: SessionDep, page: Page) -> PointsPage:
+def my_points(user: CurrentAccount, session: SessionDep, page: Page) -> PointsPage:
     """The caller's point balance and ledger entries, newest first."""
     entries, total = point_history(session, user, page.limit, page.offset)
     return PointsPage(
@@ -63,7 +63,7 @@ def credit(
     user_id: UserIdPath,
     body: PointCreditRequest,
     idempotency_key: IdempotencyKey,
-    context: Context,
+    runtime: RuntimeDep,
     response: Response,
 ) -> PointCreditRead:
     """Credit points once per Idempotency-Key (service token only; not routed publicly).
@@ -73,11 +73,11 @@ def credit(
     or deleted user; 409 LOCK_CONFLICT with Retry-After when the user's row is busy.
     """
     result = credit_points(
-        context.ledger,
+        runtime.ledger,
         user_id,
         idempotency_key,
         body,
-        context.settings.points_lock_timeout_ms,
+        runtime.settings.points_lock_timeout_ms,
     )
     if not result.created:
         response.status_code = status.HTTP_200_OK

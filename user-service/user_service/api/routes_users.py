@@ -9,10 +9,11 @@ from media_common.models import utcnow
 from user_service import accounts, invitations
 from user_service.api.deps import (
     AdminOnly,
-    Context,
+    CurrentAccount,
     CurrentUser,
     ManagedUser,
     Page,
+    RuntimeDep,
     SessionDep,
 )
 from user_service.schemas import UserCreate, UserPage, UserRead, UserUpdate
@@ -26,7 +27,7 @@ router = APIRouter(prefix="/api/v1/users", tags=["users"])
     response_model=UserRead,
     responses=error_responses(403, 409, 422, 503),
 )
-def sign_up(data: UserCreate, session: SessionDep, context: Context) -> UserRead:
+def sign_up(data: UserCreate, session: SessionDep, runtime: RuntimeDep) -> UserRead:
     """Join a company with an invitation: the user gets the invitation's email and role.
 
     The invitation is used up. An unknown, used, revoked or expired token, or a company
@@ -34,12 +35,12 @@ def sign_up(data: UserCreate, session: SessionDep, context: Context) -> UserRead
     in UTF-8 (bcrypt's limit: longer ones are refused, not truncated). The email already
     being a user's is 409; 503 when company-service cannot be asked.
     """
-    user = invitations.accept(session, context.companies, context.passwords, data, utcnow())
+    user = invitations.accept(session, runtime.companies, runtime.passwords, data, utcnow())
     return UserRead.of(user)
 
 
 @router.get("/me", response_model=UserRead, responses=error_responses(401))
-def read_me(user: CurrentUser) -> UserRead:
+def read_me(user: CurrentAccount) -> UserRead:
     """The caller's own account."""
     return UserRead.of(user)
 
@@ -70,7 +71,7 @@ def update_user(
     changes: UserUpdate,
     session: SessionDep,
     actor: CurrentUser,
-    context: Context,
+    runtime: RuntimeDep,
 ) -> UserRead:
     """Change your `name` or `password` (with `current_password`), or (admins) a `role`.
 
@@ -78,7 +79,7 @@ def update_user(
     tokens) of the user. Editing someone else's name or password, or a member changing a
     role, is 403; demoting the last admin of a company is 409. `points` cannot be set (422).
     """
-    return UserRead.of(accounts.update_user(session, context.passwords, actor, user, changes))
+    return UserRead.of(accounts.update_user(session, runtime.passwords, actor, user, changes))
 
 
 @router.delete(

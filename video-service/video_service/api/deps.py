@@ -56,7 +56,7 @@ CurrentUser = Annotated[Claims, Depends(current_user)]
 
 
 def admin_only(user: CurrentUser) -> Claims:
-    user.require_admin("Only company admins may do this")
+    user.require_admin("Only the company's admins may do this")
     return user
 
 

@@ -1,4 +1,9 @@
-"""Everything one app instance is built from (tests build several apps in a process)."""
+"""Everything one app instance is built from: the database, password hashing, the token
+signer, the client of company-service, the access state and the ledger's pool.
+
+Built once per `create_app` (tests build several apps in one process) and reached from
+requests through `app.state.runtime` (`api.deps.RuntimeDep`).
+"""
 
 from __future__ import annotations
 
@@ -13,14 +18,14 @@ from media_common.db import Database
 from media_common.internal_http import InternalClient
 from user_service.api.admission import CreditGate
 from user_service.authentication import Authenticator
-from user_service.companies import CompanyDirectory
+from user_service.company_client import CompanyDirectory
 from user_service.passwords import PasswordHasher
 from user_service.settings import Settings
 from user_service.tokens import AccessTokens, SigningKey
 
 
 @dataclass(frozen=True)
-class AppContext:
+class Runtime:
     settings: Settings
     db: Database
     passwords: PasswordHasher
@@ -32,7 +37,7 @@ class AppContext:
     access: AccessState
 
     @classmethod
-    def build(cls, settings: Settings) -> AppContext:
+    def build(cls, settings: Settings) -> Runtime:
         passwords = PasswordHasher(settings.bcrypt_rounds)
         access_tokens = AccessTokens(
             SigningKey(settings.jwt_private_key.get_secret_value()),
@@ -70,6 +75,12 @@ class AppContext:
                 [CompanyFeed(feed_client(settings.company_service_url, settings))], settings
             ),
         )
+
+    def start_background(self) -> None:
+        self.access.start()
+
+    def stop_background(self) -> None:
+        self.access.stop()
 
     def close(self) -> None:
         self.access.close()
