@@ -16,10 +16,10 @@ from company_service.models import NAME_UNIQUE_INDEX, Company, PlanChange
 from company_service.plans import Plan, PlanChangeReason
 from media_common.db import Database
 from media_common.errors import Conflict, NotFound, ValidationFailed
+from media_common.paging import INT64_MAX
 from media_common.text import unique_key
 
 PENDING, ACTIVE, INACTIVE, ABANDONED = "pending", "active", "inactive", "abandoned"
-_MAX_ID = 2**63 - 1  # BIGINT: a larger id cannot exist, and must not reach the database
 
 
 def create_company(session: Session, name: str, now: datetime, *, status: str = ACTIVE) -> Company:
@@ -44,14 +44,14 @@ def inactive_company_ids(db: Database) -> list[int]:
 
 def find_company(session: Session, company_id: int) -> Company | None:
     """Any company, deactivated ones included (for the internal API)."""
-    if not 1 <= company_id <= _MAX_ID:
+    if not 1 <= company_id <= INT64_MAX:
         return None
     return session.get(Company, company_id)
 
 
 def get_active_company(session: Session, company_id: int, *, for_update: bool = False) -> Company:
     """The active company, or NotFound: a deactivated company is gone for its users."""
-    if not 1 <= company_id <= _MAX_ID:
+    if not 1 <= company_id <= INT64_MAX:
         raise NotFound("Company not found")
     query = select(Company).where(Company.id == company_id, Company.status == ACTIVE)
     if for_update:

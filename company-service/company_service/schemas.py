@@ -18,6 +18,7 @@ from pydantic import (
 from company_service.models import NAME_MAX_LENGTH, Company, PlanChange
 from company_service.plans import Plan, effective_plan
 from media_common.credentials import Email, NewPassword
+from media_common.paging import Page
 from media_common.text import text_rule
 from media_common.timestamps import UtcTimestamp
 
@@ -184,8 +185,5 @@ class PlanChangeRead(BaseModel):
         )
 
 
-class PlanChangePage(BaseModel):
-    items: list[PlanChangeRead]
-    total: int
-    limit: int
-    offset: int
+class PlanChangePage(Page[PlanChangeRead]):
+    pass

@@ -20,6 +20,7 @@ from media_common.credentials import (
     check_new_password,
     normalize_email,
 )
+from media_common.paging import INT64_MAX
 from media_common.text import clean_text, text_rule
 from user_service.models import (
     NAME_MAX_LENGTH,
@@ -29,7 +30,6 @@ from user_service.models import (
 
 __all__ = [
     "EMAIL_MAX_LENGTH",
-    "INT64_MAX",
     "CompanyId",
     "Email",
     "InvitationTokenValue",
@@ -42,8 +42,6 @@ __all__ = [
     "check_new_password",
     "normalize_email",
 ]
-
-INT64_MAX = 2**63 - 1
 
 
 def length_between(low: int, high: int) -> AfterValidator:

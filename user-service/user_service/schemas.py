@@ -6,6 +6,7 @@ from typing import Literal, Self, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from media_common.paging import Page
 from media_common.timestamps import UtcTimestamp
 from user_service.fields import (
     Email,
@@ -67,11 +68,8 @@ class InvitationCreated(InvitationRead):
     token: str = Field(description="Shown only here; works once, until expires_at.")
 
 
-class InvitationPage(BaseModel):
-    items: list[InvitationRead]
-    total: int
-    limit: int
-    offset: int
+class InvitationPage(Page[InvitationRead]):
+    pass
 
 
 class LoginRequest(Input):
@@ -119,11 +117,8 @@ class UserRead(BaseModel):
         return cls.model_validate(user)
 
 
-class UserPage(BaseModel):
-    items: list[UserRead]
-    total: int
-    limit: int
-    offset: int
+class UserPage(Page[UserRead]):
+    pass
 
 
 class TokenPair(BaseModel):
@@ -169,9 +164,5 @@ class PointEntryRead(BaseModel):
     created_at: UtcDatetime
 
 
-class PointsPage(BaseModel):
+class PointsPage(Page[PointEntryRead]):
     balance: int
-    items: list[PointEntryRead]
-    total: int
-    limit: int
-    offset: int

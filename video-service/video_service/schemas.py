@@ -15,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from media_common.paging import Page
 from media_common.text import clean_text, is_refused, text_rule
 from media_common.timestamps import UtcTimestamp
 from video_service.models import MediaJob
@@ -97,11 +98,8 @@ class VideoRead(BaseModel):
     deleted_at: UtcDatetime | None
 
 
-class VideoPage(BaseModel):
-    items: list[VideoRead]
-    total: int
-    limit: int
-    offset: int
+class VideoPage(Page[VideoRead]):
+    pass
 
 
 class PlaybackRead(BaseModel):
@@ -151,8 +149,5 @@ class JobRead(BaseModel):
         )
 
 
-class JobPage(BaseModel):
-    items: list[JobRead]
-    total: int
-    limit: int
-    offset: int
+class JobPage(Page[JobRead]):
+    pass

@@ -6,6 +6,7 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from media_common.paging import Page
 from media_common.timestamps import UtcTimestamp
 from video_service.webhook_models import URL_MAX
 from video_service.webhooks import EVENT_TYPES
@@ -48,11 +49,8 @@ class WebhookCreated(WebhookRead):
     secret: str = Field(description="signing secret; shown only in this answer")
 
 
-class WebhookPage(BaseModel):
-    items: list[WebhookRead]
-    total: int
-    limit: int
-    offset: int
+class WebhookPage(Page[WebhookRead]):
+    pass
 
 
 class DeliveryRead(BaseModel):
@@ -68,8 +66,5 @@ class DeliveryRead(BaseModel):
     delivered_at: UtcTimestamp | None
 
 
-class DeliveryPage(BaseModel):
-    items: list[DeliveryRead]
-    total: int
-    limit: int
-    offset: int
+class DeliveryPage(Page[DeliveryRead]):
+    pass

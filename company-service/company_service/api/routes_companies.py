@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Response, status
+from fastapi import APIRouter, Body, Response, status
 
 from company_service import companies
 from company_service.api.deps import (
@@ -29,6 +29,7 @@ from company_service.schemas import (
 )
 from media_common.errors import error_responses
 from media_common.models import utcnow
+from media_common.paging import PageQuery
 
 router = APIRouter(prefix="/api/v1/companies", tags=["companies"])
 
@@ -115,15 +116,16 @@ def deactivate_company(company_id: AdminCompanyId, session: SessionDep) -> Respo
 def plan_history(
     company_id: AdminCompanyId,
     session: SessionDep,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
+    page: PageQuery,
 ) -> PlanChangePage:
     """Your company's plan changes, newest first (admins)."""
     companies.get_active_company(session, company_id)
-    changes, total = companies.list_plan_history(session, company_id, limit=limit, offset=offset)
+    changes, total = companies.list_plan_history(
+        session, company_id, limit=page.limit, offset=page.offset
+    )
     return PlanChangePage(
         items=[PlanChangeRead.of(change) for change in changes],
         total=total,
-        limit=limit,
-        offset=offset,
+        limit=page.limit,
+        offset=page.offset,
     )

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Annotated
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
 from media_common.auth import Claims, bearer_token, check_internal_token
 from media_common.errors import Unauthorized
+from media_common.paging import INT64_MAX
 from user_service.accounts import find_live_user, visible_user
-from user_service.fields import INT64_MAX
 from user_service.models import User
 from user_service.runtime import Runtime
 
@@ -108,12 +108,3 @@ async def credit_admission(user_id: UserIdPath, runtime: RuntimeDep) -> AsyncIte
 
 
 CreditAdmission = Depends(credit_admission, scope="function")
-
-
-@dataclass(frozen=True)
-class PageParams:
-    limit: Annotated[int, Query(ge=1, le=100)] = 20
-    offset: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0
-
-
-Page = Annotated[PageParams, Depends()]

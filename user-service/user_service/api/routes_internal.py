@@ -9,10 +9,10 @@ from fastapi import APIRouter, Path, Response, status
 from media_common.access import USER_FEED_PATH
 from media_common.errors import error_responses
 from media_common.models import utcnow
+from media_common.paging import INT64_MAX
 from user_service import founders
 from user_service.access_feed import changed_users
 from user_service.api.deps import RuntimeDep, ServiceCaller, SessionDep
-from user_service.fields import INT64_MAX
 from user_service.schemas import FounderCreate, UserRead
 
 router = APIRouter(tags=["internal"], dependencies=[ServiceCaller])

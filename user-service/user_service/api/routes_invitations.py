@@ -8,9 +8,9 @@ from fastapi import APIRouter, Path, Response, status
 
 from media_common.errors import error_responses
 from media_common.models import utcnow
+from media_common.paging import INT64_MAX, PageQuery
 from user_service import invitations
-from user_service.api.deps import AdminOnly, Page, SessionDep
-from user_service.fields import INT64_MAX
+from user_service.api.deps import AdminOnly, SessionDep
 from user_service.schemas import (
     InvitationCreate,
     InvitationCreated,
@@ -42,7 +42,7 @@ def create_invitation(
 
 
 @router.get("", response_model=InvitationPage, responses=error_responses(401, 403, 422, 503))
-def list_invitations(session: SessionDep, admin: AdminOnly, page: Page) -> InvitationPage:
+def list_invitations(session: SessionDep, admin: AdminOnly, page: PageQuery) -> InvitationPage:
     """Your company's pending invitations, newest first, without tokens (admins)."""
     items, total = invitations.list_pending(
         session, admin.company_id, utcnow(), page.limit, page.offset

@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Response, status
 
 from media_common.errors import error_responses
+from media_common.paging import PageQuery
 from user_service.api.deps import (
     CreditAdmission,
     CurrentAccount,
-    Page,
     RuntimeDep,
     ServiceCaller,
     SessionDep,
@@ -36,7 +36,7 @@ IdempotencyKey = Annotated[
 @router.get(
     "/api/v1/users/me/points", response_model=PointsPage, responses=error_responses(401, 422)
 )
-def my_points(user: CurrentAccount, session: SessionDep, page: Page) -> PointsPage:
+def my_points(user: CurrentAccount, session: SessionDep, page: PageQuery) -> PointsPage:
     """The caller's point balance and ledger entries, newest first."""
     entries, total = point_history(session, user, page.limit, page.offset)
     return PointsPage(

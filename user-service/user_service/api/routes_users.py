@@ -6,13 +6,13 @@ from fastapi import APIRouter, Response, status
 
 from media_common.errors import error_responses
 from media_common.models import utcnow
+from media_common.paging import PageQuery
 from user_service import accounts, invitations
 from user_service.api.deps import (
     AdminOnly,
     CurrentAccount,
     CurrentUser,
     ManagedUser,
-    Page,
     RuntimeDep,
     SessionDep,
 )
@@ -46,7 +46,7 @@ def read_me(user: CurrentAccount) -> UserRead:
 
 
 @router.get("", response_model=UserPage, responses=error_responses(401, 403, 422))
-def list_users(session: SessionDep, admin: AdminOnly, page: Page) -> UserPage:
+def list_users(session: SessionDep, admin: AdminOnly, page: PageQuery) -> UserPage:
     """The users of the caller's company, newest first (admins only)."""
     users, total = accounts.list_company_users(session, admin.company_id, page.limit, page.offset)
     return UserPage(

@@ -10,13 +10,12 @@ from sqlalchemy.orm import Session
 
 from media_common.auth import Claims, bearer_token
 from media_common.errors import Unauthorized
+from media_common.paging import INT64_MAX
 from media_common.storage import ObjectStorage
 from video_service import jobs, videos
 from video_service.models import MediaJob, Video
 from video_service.playback import Viewer
 from video_service.runtime import Runtime
-
-INT64_MAX = 2**63 - 1
 
 
 def get_runtime(request: Request) -> Runtime:

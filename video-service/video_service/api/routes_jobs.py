@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from media_common.errors import error_responses
+from media_common.paging import PageQuery
 from video_service import jobs
 from video_service.api.deps import (
     AdminJob,
@@ -27,12 +26,13 @@ router = APIRouter(prefix="/api/v1", tags=["jobs"])
 def list_video_jobs(
     video: CompanyVideo,
     session: SessionDep,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    page: PageQuery,
 ) -> JobPage:
     """The video's media jobs (probe, thumbnail, hls), newest first."""
-    items, total = jobs.list_jobs(session, video.id, limit=limit, offset=offset)
-    return JobPage(items=[JobRead.of(j) for j in items], total=total, limit=limit, offset=offset)
+    items, total = jobs.list_jobs(session, video.id, limit=page.limit, offset=page.offset)
+    return JobPage(
+        items=[JobRead.of(j) for j in items], total=total, limit=page.limit, offset=page.offset
+    )
 
 
 @router.get("/jobs/{job_id}", response_model=JobRead, responses=error_responses(401, 404, 422))

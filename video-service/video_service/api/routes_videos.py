@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from media_common.errors import error_responses
+from media_common.paging import PageQuery
 from video_service import videos
 from video_service.api.deps import (
-    INT64_MAX,
     AdminOnly,
     AdminVideo,
     CompanyVideo,
@@ -28,21 +28,20 @@ router = APIRouter(prefix="/api/v1/videos", tags=["videos"])
 def list_videos(
     user: CurrentUser,
     session: SessionDep,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0,
+    page: PageQuery,
     deleted: Annotated[bool, Query(description="true: the trash (admins only)")] = False,
 ) -> VideoPage:
     """The company's videos, newest first; `?deleted=true` lists the trash (admins)."""
     if deleted:
         user.require_admin("Only company admins may see deleted videos")
     items, total = videos.list_videos(
-        session, user.company_id, trash=deleted, limit=limit, offset=offset
+        session, user.company_id, trash=deleted, limit=page.limit, offset=page.offset
     )
     return VideoPage(
         items=[VideoRead.model_validate(v) for v in items],
         total=total,
-        limit=limit,
-        offset=offset,
+        limit=page.limit,
+        offset=page.offset,
     )
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Response
 
 from media_common.errors import error_responses
+from media_common.paging import INT64_MAX, PageQuery
 from video_service import webhooks
-from video_service.api.deps import INT64_MAX, AdminOnly, RuntimeDep, SessionDep
+from video_service.api.deps import AdminOnly, RuntimeDep, SessionDep
 from video_service.webhook_models import WebhookEndpoint
 from video_service.webhook_schemas import (
     DeliveryPage,
@@ -22,8 +23,6 @@ from video_service.webhook_schemas import (
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
 
 WebhookId = Annotated[int, Path(ge=1, le=INT64_MAX, description="Webhook id")]
-Limit = Annotated[int, Query(ge=1, le=100)]
-Offset = Annotated[int, Query(ge=0, le=INT64_MAX)]
 
 
 def company_webhook(
@@ -60,16 +59,16 @@ def create_webhook(
 
 
 @router.get("", response_model=WebhookPage, responses=error_responses(401, 403, 422))
-def list_webhooks(
-    admin: AdminOnly, session: SessionDep, limit: Limit = 20, offset: Offset = 0
-) -> WebhookPage:
+def list_webhooks(admin: AdminOnly, session: SessionDep, page: PageQuery) -> WebhookPage:
     """The company's webhooks, newest first (never their secrets)."""
-    items, total = webhooks.list_endpoints(session, admin.company_id, limit=limit, offset=offset)
+    items, total = webhooks.list_endpoints(
+        session, admin.company_id, limit=page.limit, offset=page.offset
+    )
     return WebhookPage(
         items=[WebhookRead.model_validate(e) for e in items],
         total=total,
-        limit=limit,
-        offset=offset,
+        limit=page.limit,
+        offset=page.offset,
     )
 
 
@@ -85,11 +84,9 @@ def delete_webhook(webhook_id: WebhookId, admin: AdminOnly, session: SessionDep)
     response_model=DeliveryPage,
     responses=error_responses(401, 403, 404, 422),
 )
-def list_deliveries(
-    endpoint: CompanyWebhook, session: SessionDep, limit: Limit = 20, offset: Offset = 0
-) -> DeliveryPage:
+def list_deliveries(endpoint: CompanyWebhook, session: SessionDep, page: PageQuery) -> DeliveryPage:
     """The webhook's deliveries, newest first: status, attempts, last answer, next try."""
-    rows, total = webhooks.list_deliveries(session, endpoint, limit=limit, offset=offset)
+    rows, total = webhooks.list_deliveries(session, endpoint, limit=page.limit, offset=page.offset)
     items = [
         DeliveryRead(
             id=d.id,
@@ -105,4 +102,4 @@ def list_deliveries(
         )
         for d, event_type in rows
     ]
-    return DeliveryPage(items=items, total=total, limit=limit, offset=offset)
+    return DeliveryPage(items=items, total=total, limit=page.limit, offset=page.offset)
