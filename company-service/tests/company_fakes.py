@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from media_common.access import USER_FEED_PATH
-from media_common.testing_http import LoopbackServer
+from media_common.testing_http import LoopbackServer, answer_json
 
 
 def founder(email: str | None = None) -> dict[str, str]:
@@ -95,18 +95,7 @@ class FakeUserService:
             self.taken.add(body["email"])
         self._answer(request, 201, admin)
 
-    @staticmethod
-    def _answer(request: BaseHTTPRequestHandler, status: int, body: Any) -> None:
-        request.send_response(status)
-        if body is None:
-            request.send_header("Content-Length", "0")
-            request.end_headers()
-            return
-        raw = json.dumps(body).encode()
-        request.send_header("Content-Type", "application/json")
-        request.send_header("Content-Length", str(len(raw)))
-        request.end_headers()
-        request.wfile.write(raw)
+    _answer = staticmethod(answer_json)
 
     def close(self) -> None:
         self._http.close()

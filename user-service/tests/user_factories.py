@@ -6,19 +6,19 @@ module name is unique across the repository's suites).
 
 from __future__ import annotations
 
-import json
 import re
 import socket
 import threading
 import uuid
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from media_common.access import COMPANY_FEED_PATH
+from media_common.testing_http import LoopbackServer, answer_json
 
 INTERNAL_TOKEN = "user-tests-internal-token"
 PASSWORD = "correct horse battery"
@@ -32,38 +32,22 @@ class FakeCompanyService:
         self.statuses: dict[int, str] = {}
         self._next_id = 1_000
         self._lock = threading.Lock()
-        fake = self
+        self._token = token
+        self._http = LoopbackServer(self._handle, ("GET",))
+        self.url = self._http.url
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                match = re.fullmatch(r"/internal/v1/companies/(\d+)", self.path)
-                if self.headers.get("Authorization") != f"Bearer {token}":
-                    self._answer(401, {"code": "UNAUTHORIZED"})
-                elif self.path == COMPANY_FEED_PATH:
-                    inactive = [c for c, status in fake.statuses.items() if status == "inactive"]
-                    self._answer(200, {"ids": inactive})
-                elif match is None or int(match[1]) not in fake.statuses:
-                    self._answer(404, {"code": "NOT_FOUND"})
-                else:
-                    company_id = int(match[1])
-                    body = {"id": company_id, "status": fake.statuses[company_id]}
-                    self._answer(200, body)
-
-            def _answer(self, status: int, body: dict[str, Any]) -> None:
-                raw = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
-
-            def log_message(self, *_: object) -> None:
-                return
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        match = re.fullmatch(r"/internal/v1/companies/(\d+)", request.path)
+        if request.headers.get("Authorization") != f"Bearer {self._token}":
+            answer_json(request, 401, {"code": "UNAUTHORIZED"})
+        elif request.path == COMPANY_FEED_PATH:
+            inactive = [c for c, status in self.statuses.items() if status == "inactive"]
+            answer_json(request, 200, {"ids": inactive})
+        elif match is None or int(match[1]) not in self.statuses:
+            answer_json(request, 404, {"code": "NOT_FOUND"})
+        else:
+            company_id = int(match[1])
+            answer_json(request, 200, {"id": company_id, "status": self.statuses[company_id]})
 
     def add(self, status: str = "active") -> int:
         with self._lock:
@@ -72,8 +56,7 @@ class FakeCompanyService:
             return self._next_id
 
     def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._http.close()
 
 
 def free_port() -> int:

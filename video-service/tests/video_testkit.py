@@ -18,7 +18,7 @@ from sqlalchemy import select
 from media_common.access import COMPANY_FEED_PATH, USER_FEED_PATH
 from media_common.db import Database
 from media_common.storage import ObjectStorage
-from media_common.testing_http import LoopbackServer
+from media_common.testing_http import LoopbackServer, answer_json
 from video_service.models import OutboxEntry
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -48,14 +48,7 @@ class _FakeServer:
     def handle(self, request: BaseHTTPRequestHandler) -> None:
         raise NotImplementedError
 
-    @staticmethod
-    def reply(request: BaseHTTPRequestHandler, status: int, body: Any) -> None:
-        data = json.dumps(body).encode()
-        request.send_response(status)
-        request.send_header("Content-Type", "application/json")
-        request.send_header("Content-Length", str(len(data)))
-        request.end_headers()
-        request.wfile.write(data)
+    reply = staticmethod(answer_json)
 
     def close(self) -> None:
         self._http.close()

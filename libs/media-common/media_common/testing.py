@@ -8,17 +8,17 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 import uuid
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool
+
+from media_common.testing_http import LoopbackServer, answer_json
 
 
 @dataclass(frozen=True)
@@ -75,24 +75,11 @@ class JwksServer:
         self.private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.private_key.public_key()))
         jwk.update({"kid": self.kid, "use": "sig", "alg": "RS256"})
-        body = json.dumps({"keys": [jwk]}).encode()
-        self.body = body.decode()  # the JWKS document (e.g. for a JWT_PUBLIC_KEYS_FILE)
+        document = {"keys": [jwk]}
+        self.body = json.dumps(document)  # the JWKS document (e.g. for a JWT_PUBLIC_KEYS_FILE)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *_: object) -> None:
-                return
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/jwks.json"
+        self._http = LoopbackServer(lambda request: answer_json(request, 200, document), ("GET",))
+        self.url = f"{self._http.url}/jwks.json"
 
     def mint(
         self,
@@ -118,5 +105,4 @@ class JwksServer:
         return jwt.encode(payload, self.private_key, algorithm="RS256", headers={"kid": self.kid})
 
     def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._http.close()

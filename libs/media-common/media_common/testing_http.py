@@ -10,6 +10,7 @@ docs (the webhook receiver example). Never imported by app code.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
@@ -60,6 +61,17 @@ class LoopbackServer:
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def answer_json(request: BaseHTTPRequestHandler, status: int, body: Any) -> None:
+    """Answer `status` with `body` as JSON (None: an empty body)."""
+    raw = b"" if body is None else json.dumps(body).encode()
+    request.send_response(status)
+    if body is not None:
+        request.send_header("Content-Type", "application/json")
+    request.send_header("Content-Length", str(len(raw)))
+    request.end_headers()
+    request.wfile.write(raw)
 
 
 class RecordingReceiver:
