@@ -15,7 +15,7 @@ from media_common.internal_http import InternalClient
 from media_common.storage import ObjectStorage, storage_from_settings
 from video_service.dispatcher import OutboxDispatcher
 from video_service.output_cache import OutputCache
-from video_service.plans import CompanyPlans
+from video_service.company_client import CompanyPlans
 from video_service.playback import PlaybackTokens
 from video_service.queue import JobQueue
 from video_service.settings import Settings
