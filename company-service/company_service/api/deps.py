@@ -10,7 +10,13 @@ from sqlalchemy.orm import Session
 
 from company_service.settings import Settings
 from media_common.access import AccessState
-from media_common.auth import Claims, TokenVerifier, bearer_token, check_internal_token
+from media_common.auth import (
+    BearerDoc,
+    Claims,
+    TokenVerifier,
+    bearer_token,
+    check_internal_token,
+)
 from media_common.db import Database
 from media_common.errors import NotFound, Unauthorized
 
@@ -25,7 +31,7 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def current_user(request: Request) -> Claims:
+def current_user(request: Request, _: BearerDoc) -> Claims:
     """The verified token's claims as of now: deleted users and deactivated companies are
     401, a changed role replaces the token's (media_common.access)."""
     token = bearer_token(request)

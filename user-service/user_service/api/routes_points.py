@@ -58,6 +58,7 @@ def my_points(user: CurrentUser, session: SessionDep, page: Page) -> PointsPage:
     },
     dependencies=[ServiceCaller, CreditAdmission],
     tags=["internal"],
+    include_in_schema=False,  # not reachable through the gateway
 )
 def credit(
     user_id: UserIdPath,
