@@ -61,14 +61,14 @@ def _statuses(method: str, path: str, operation: dict[str, Any]) -> Iterable[int
 
 def _complete_operation(method: str, path: str, operation: dict[str, Any]) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
-    for status in _statuses(method, path, operation):
-        _add_status(responses, status)
-    for status, response in responses.items():
-        if status[:1] not in {"4", "5"}:
+    for added in _statuses(method, path, operation):
+        _add_status(responses, added)
+    for key, response in responses.items():
+        if key[:1] not in {"4", "5"}:
             continue
         content = response.setdefault("content", {}).setdefault("application/json", {})
         content["schema"] = ERROR_REF
-        if status == "429":
+        if key == "429":
             response.setdefault("headers", {}).update(RETRY_AFTER)
 
 

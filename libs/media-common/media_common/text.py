@@ -7,8 +7,8 @@ display as other text), line/paragraph separators in one-line text, lone surroga
 (valid in JSON escapes, invalid in UTF-8: they would fail in the database driver as a
 500), private-use and unassigned code points. Lengths count the characters between the
 first and the last non-space one as sent (a few characters grow under NFC: the stored
-form is checked against the limit too). `unique_key` is the form names are compared under for "unique ignoring
-case": NFKC case folding, so `Ａｃｍｅ` and `ACME` clash.
+form is checked against the limit too). `unique_key` is the form names are compared
+under for "unique ignoring case": NFKC case folding, so `Ａｃｍｅ` and `ACME` clash.
 """
 
 from __future__ import annotations
@@ -54,28 +54,47 @@ def unique_key(value: str) -> str:
 
 
 def _class_escape(char: str) -> str:
-    return "\\" + char if char.isascii() and not char.isalnum() else char
+    code = ord(char)
+    if char.isascii() and char.isprintable():
+        return "\\" + char if not char.isalnum() else char
+    return f"\\u{code:04X}" if code <= 0xFFFF else f"\\U{code:08X}"
+
+
+def _ranges(codes: list[int]) -> str:
+    parts: list[str] = []
+    start = previous = None
+    for code in [*codes, -2]:
+        if previous is not None and code == previous + 1:
+            previous = code
+            continue
+        if start is not None and previous is not None:
+            first, last = _class_escape(chr(start)), _class_escape(chr(previous))
+            parts.append(first if start == previous else f"{first}-{last}")
+        start = previous = code
+    return "".join(parts)
 
 
 @functools.cache
 def char_class(*, multiline: bool, space: bool | None) -> str:
-    """A regex character class of the characters the rule lets through, computed from
-    this interpreter's Unicode tables (the validator's own): `space` True for the
-    whitespace ones only, False for the others, None for both."""
-    parts: list[str] = []
-    start: int | None = None
-    for code in range(0x110001):
-        char = chr(code) if code <= 0x10FFFF else ""
-        keep = bool(char) and not is_refused(char, multiline=multiline)
-        if keep and space is not None:
-            keep = char.isspace() == space
-        if keep and start is None:
-            start = code
-        elif not keep and start is not None:
-            first, last = _class_escape(chr(start)), _class_escape(chr(code - 1))
-            parts.append(first if start == code - 1 else f"{first}-{last}")
-            start = None
-    return "[" + "".join(parts) + "]"
+    """A regex character class of the characters the rule lets through, from this
+    interpreter's Unicode tables (the validator's own): `space` True for the whitespace
+    ones only, False for the others, None for both.
+
+    Not named, though refused by the validator: unassigned code points (hundreds of
+    ranges: a pattern that lists them is ~30 KB per field and makes test generators
+    crawl) and surrogates (they cannot be sent in UTF-8, nor named in some engines).
+    """
+    chars = (chr(code) for code in range(0x110000))
+    if space:
+        spaces = [ord(c) for c in chars if c.isspace() and not is_refused(c, multiline=multiline)]
+        return "[" + _ranges(spaces) + "]"
+    refused = [
+        ord(c)
+        for c in chars
+        if (is_refused(c, multiline=multiline) and unicodedata.category(c) not in {"Cn", "Cs"})
+        or (space is False and c.isspace())
+    ]
+    return "[^" + _ranges(refused) + "]"
 
 
 def text_pattern(max_length: int | None, *, multiline: bool, required: bool) -> str:
