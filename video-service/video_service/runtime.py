@@ -13,9 +13,9 @@ from media_common.auth import TokenVerifier
 from media_common.db import Database
 from media_common.internal_http import InternalClient
 from media_common.storage import ObjectStorage, storage_from_settings
+from video_service.company_client import CompanyPlans
 from video_service.dispatcher import OutboxDispatcher
 from video_service.output_cache import OutputCache
-from video_service.company_client import CompanyPlans
 from video_service.playback import PlaybackTokens
 from video_service.queue import JobQueue
 from video_service.settings import Settings

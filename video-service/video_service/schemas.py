@@ -16,22 +16,13 @@ from pydantic import (
 )
 
 from media_common.paging import Page
-from media_common.text import clean_text, is_refused, text_rule
+from media_common.text import TextRule, is_refused, text_rule
 from media_common.timestamps import UtcTimestamp
 from video_service.models import MediaJob
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 5000
 FILENAME_MAX = 255
-
-
-def _description(value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = clean_text(value, multiline=True)
-    if len(value) > DESCRIPTION_MAX:
-        raise ValueError(f"must be at most {DESCRIPTION_MAX} characters")
-    return value or None
 
 
 def safe_filename(name: str | None) -> str | None:
@@ -46,9 +37,14 @@ def safe_filename(name: str | None) -> str | None:
 
 # Raw lengths are bounded before the checks run, so a huge string costs nothing.
 Title = Annotated[StrictStr, Field(max_length=TITLE_MAX * 4), text_rule(TITLE_MAX)]
-Description = Annotated[
-    str | None, Field(max_length=DESCRIPTION_MAX * 4), AfterValidator(_description)
+# Multi-line, may be blank (stored as null). The length is left out of the pattern: a
+# counted repetition of 5000 is more than regex engines accept.
+DescriptionText = Annotated[
+    StrictStr,
+    Field(max_length=DESCRIPTION_MAX * 4),
+    TextRule(DESCRIPTION_MAX, multiline=True, required=False, in_pattern=False),
 ]
+Description = Annotated[DescriptionText | None, AfterValidator(lambda value: value or None)]
 UtcDatetime: TypeAlias = UtcTimestamp
 
 

@@ -9,7 +9,7 @@ from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
 from company_service.runtime import Runtime
-from media_common.auth import Claims, bearer_token, check_internal_token
+from media_common.auth import BearerDoc, Claims, bearer_token, check_internal_token
 from media_common.errors import NotFound, Unauthorized
 
 
@@ -30,7 +30,7 @@ def get_session(runtime: RuntimeDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def current_user(request: Request, runtime: RuntimeDep) -> Claims:
+def current_user(request: Request, runtime: RuntimeDep, _: BearerDoc) -> Claims:
     """The verified token's claims as of now: deleted users and deactivated companies are
     401, a changed role replaces the token's (media_common.access)."""
     token = bearer_token(request)

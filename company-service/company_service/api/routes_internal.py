@@ -14,6 +14,8 @@ router = APIRouter(
     prefix="/internal/v1/companies",
     tags=["internal"],
     dependencies=[Depends(internal_caller)],
+    # Not reachable through the gateway, so not in the public document.
+    include_in_schema=False,
 )
 
 

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from media_common.errors import install_error_handlers
 from media_common.logs import configure_logging
 from media_common.observability import AccessMiddleware, health_router
+from media_common.openapi import public_openapi
 from media_common.request_id import RequestIdMiddleware
 from media_common.settings import ServiceSettings
 
@@ -42,6 +43,7 @@ def create_service_app(
         lifespan=lifespan,
         **fastapi_kwargs,
     )
+    app.openapi = public_openapi(app)  # type: ignore[method-assign]
     install_error_handlers(app)
     app.include_router(health_router(is_ready))
     app.add_middleware(AccessMiddleware, service=settings.service_name)

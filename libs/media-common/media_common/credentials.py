@@ -26,6 +26,14 @@ _EMAIL = re.compile(
 )
 
 
+# The same rules as JSON-Schema patterns, for the OpenAPI documents: surrounding
+# whitespace (trimmed) and capitals (lower-cased) are allowed as sent.
+_SPACES = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+EMAIL_PATTERN = f"^[{_SPACES}]*{_EMAIL.pattern.replace('a-z', 'A-Za-z')}[{_SPACES}]*$"
+# No control characters (C0, DEL, C1).
+PASSWORD_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"  # noqa: S105 - a regex
+
+
 def normalize_email(value: str) -> str:
     """Trimmed and lower-cased; ValueError when it does not look like an address."""
     email = value.strip().lower()
@@ -55,17 +63,35 @@ def check_new_password(value: str) -> str:
 
 Email = Annotated[
     StrictStr,
-    Field(max_length=1000, examples=["ada@example.com"]),
+    Field(
+        max_length=1000,
+        description=(
+            f"An ASCII address, at most {EMAIL_MAX_LENGTH} characters (64 before the `@`)"
+            " once trimmed; compared lower-cased."
+        ),
+        examples=["ada@example.com"],
+        json_schema_extra={"pattern": EMAIL_PATTERN},
+    ),
     AfterValidator(normalize_email),
 ]
 NewPassword = Annotated[
     StrictStr,
     Field(
-        max_length=1000,
+        # 72 bytes are at most 72 characters; the byte count is checked by the validator.
+        max_length=MAX_PASSWORD_BYTES,
         description=f"{PASSWORD_MIN_LENGTH} characters to {MAX_PASSWORD_BYTES} bytes (UTF-8).",
         examples=["correct horse battery"],
+        json_schema_extra={
+            "minLength": PASSWORD_MIN_LENGTH,
+            "pattern": PASSWORD_PATTERN,
+            "format": "password",
+        },
     ),
     AfterValidator(check_new_password),
 ]
 # Any password a user may type at login; a wrong one is 401, not 422.
-Password = Annotated[StrictStr, Field(max_length=1000), AfterValidator(password_text)]
+Password = Annotated[
+    StrictStr,
+    Field(max_length=1000, json_schema_extra={"pattern": PASSWORD_PATTERN, "format": "password"}),
+    AfterValidator(password_text),
+]

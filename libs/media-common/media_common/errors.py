@@ -14,7 +14,9 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from media_common.request_id import current_request_id
 
@@ -99,12 +101,28 @@ _HTTP_CODES = {
     405: "METHOD_NOT_ALLOWED",
     409: "CONFLICT",
     413: "PAYLOAD_TOO_LARGE",
+    414: "URI_TOO_LONG",
     415: "UNSUPPORTED_MEDIA_TYPE",
     416: "RANGE_NOT_SATISFIABLE",
     422: "VALIDATION_ERROR",
     429: "RATE_LIMITED",
+    431: "HEADERS_TOO_LARGE",
+    500: "INTERNAL",
+    502: "SERVICE_UNAVAILABLE",
     503: "SERVICE_UNAVAILABLE",
+    504: "SERVICE_UNAVAILABLE",
 }
+
+
+class ErrorBody(BaseModel):
+    """The body of every error answer, from the services and from the gateway alike."""
+
+    code: str = Field(pattern=r"^[A-Z][A-Z_]*$", examples=["NOT_FOUND"])
+    message: str = Field(examples=["Not found"])
+    details: Any = Field(description="More about the error (validation errors), or null.")
+    request_id: str = Field(description="Equal to the X-Request-ID response header.")
+
+    model_config = {"title": "Error"}
 
 
 def error_response(
@@ -143,16 +161,36 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+_METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method the app answers at the request's path, for the `Allow` header of a 405
+    (the router names only the first route whose path matched)."""
+    allowed = [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL
+            for route in request.app.routes
+        )
+    ]
+    return ", ".join(allowed)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
+    headers = getattr(exc, "headers", None)
+    if status == 405 and (allow := allowed_methods(request)):
+        headers = {**(headers or {}), "Allow": allow}
     try:
         phrase = HTTPStatus(status).phrase
     except ValueError:
         phrase = "Error"
     message = exc.detail if isinstance(exc.detail, str) else phrase
     code = _HTTP_CODES.get(status, "INTERNAL" if status >= 500 else "BAD_REQUEST")
-    return error_response(status, code, message, None, getattr(exc, "headers", None))
+    return error_response(status, code, message, None, headers)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
@@ -167,7 +205,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected_error)
 
 
-def _error_doc(status: int) -> dict[str, Any]:
+def error_doc(status: int) -> dict[str, Any]:
+    """The OpenAPI response object of an error status (media_common.openapi adds the schema)."""
     try:
         phrase = HTTPStatus(status).phrase
     except ValueError:
@@ -182,4 +221,4 @@ def _error_doc(status: int) -> dict[str, Any]:
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` entries documenting the error shape for the given statuses."""
-    return {status: _error_doc(status) for status in statuses}
+    return {status: error_doc(status) for status in statuses}

@@ -5,16 +5,22 @@ line breaks and tabs are allowed in multi-line text only), format characters (ze
 spaces and joiners, BOM, bidi embeddings/overrides/isolates: they hide text or make it
 display as other text), line/paragraph separators in one-line text, lone surrogates
 (valid in JSON escapes, invalid in UTF-8: they would fail in the database driver as a
-500), private-use and unassigned code points. Lengths count characters after
-normalisation. `unique_key` is the form names are compared under for "unique ignoring
-case": NFKC case folding, so `Ａｃｍｅ` and `ACME` clash.
+500), private-use and unassigned code points. Lengths count the characters between the
+first and the last non-space one as sent (a few characters grow under NFC: the stored
+form is checked against the limit too). `unique_key` is the form names are compared
+under for "unique ignoring case": NFKC case folding, so `Ａｃｍｅ` and `ACME` clash.
 """
 
 from __future__ import annotations
 
+import functools
 import unicodedata
+from dataclasses import dataclass
+from typing import Any
 
-from pydantic import AfterValidator
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, core_schema
 
 # Cc control, Cf format, Cs surrogate, Co private use, Cn unassigned.
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
@@ -47,20 +53,110 @@ def unique_key(value: str) -> str:
     return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).casefold())
 
 
-def text_rule(max_length: int, *, min_length: int = 1, multiline: bool = False) -> AfterValidator:
-    """The pydantic validator of a human text field: the rule, then the length.
+def _class_escape(char: str) -> str:
+    code = ord(char)
+    if char.isascii() and char.isprintable():
+        return "\\" + char if not char.isalnum() else char
+    return f"\\u{code:04X}" if code <= 0xFFFF else f"\\U{code:08X}"
+
+
+def _ranges(codes: list[int]) -> str:
+    parts: list[str] = []
+    start = previous = None
+    for code in [*codes, -2]:
+        if previous is not None and code == previous + 1:
+            previous = code
+            continue
+        if start is not None and previous is not None:
+            first, last = _class_escape(chr(start)), _class_escape(chr(previous))
+            parts.append(first if start == previous else f"{first}-{last}")
+        start = previous = code
+    return "".join(parts)
+
+
+@functools.cache
+def char_class(*, multiline: bool, space: bool | None) -> str:
+    """A regex character class of the characters the rule lets through, from this
+    interpreter's Unicode tables (the validator's own): `space` True for the whitespace
+    ones only, False for the others, None for both.
+
+    Not named, though refused by the validator: unassigned code points (hundreds of
+    ranges: a pattern that lists them is ~30 KB per field and makes test generators
+    crawl) and surrogates (they cannot be sent in UTF-8, nor named in some engines).
+    """
+    chars = (chr(code) for code in range(0x110000))
+    if space:
+        spaces = [ord(c) for c in chars if c.isspace() and not is_refused(c, multiline=multiline)]
+        return "[" + _ranges(spaces) + "]"
+    refused = [
+        ord(c)
+        for c in chars
+        if (is_refused(c, multiline=multiline) and unicodedata.category(c) not in {"Cn", "Cs"})
+        or (space is False and c.isspace())
+    ]
+    return "[^" + _ranges(refused) + "]"
+
+
+def text_pattern(max_length: int | None, *, multiline: bool, required: bool) -> str:
+    """The JSON-Schema `pattern` of the rule: allowed characters only, optional spaces
+    around, and (with `max_length`) at most that many characters from the first to the
+    last non-space one; `required` asks for at least one non-space character."""
+    space = char_class(multiline=multiline, space=True)
+    solid = char_class(multiline=multiline, space=False)
+    if max_length is None:
+        body = f"{char_class(multiline=multiline, space=None)}*"
+        return f"^{body}$" if not required else f"^{space}*{solid}{body}$"
+    inner = f"{char_class(multiline=multiline, space=None)}{{0,{max_length - 2}}}"
+    text = f"{solid}(?:{inner}{solid})?"
+    return f"^{space}*{text}{space}*$" if required else f"^{space}*(?:{text})?{space}*$"
+
+
+@dataclass(frozen=True, slots=True)
+class TextRule:
+    """The pydantic metadata of a human text field: validates under the rule and states
+    it in the JSON schema (`pattern`).
 
     Use as `Annotated[StrictStr, Field(max_length=4 * max_length), text_rule(max_length)]`:
-    the raw cap refuses a huge string before any work (normalisation and trimming may
-    shorten a value, so the raw cap is looser than the rule's).
+    the raw cap refuses a huge string before any work (it counts the spaces around too,
+    so it is looser than the rule's). `required=False`: blank is allowed (and kept as "").
+    `in_pattern=False` leaves the length out of the pattern (very long limits: regex
+    engines refuse such a counted repetition); it is still checked.
     """
 
-    def check(value: str) -> str:
-        value = clean_text(value, multiline=multiline)
-        if not min_length <= len(value) <= max_length:
-            if min_length == 1 and not value:
-                raise ValueError("must not be empty")
-            raise ValueError(f"must be {min_length} to {max_length} characters long")
-        return value
+    max_length: int
+    multiline: bool = False
+    required: bool = True
+    in_pattern: bool = True
 
-    return AfterValidator(check)
+    def check(self, value: str) -> str:
+        for char in value:
+            if is_refused(char, multiline=self.multiline):
+                raise ValueError(f"must not contain the character U+{ord(char):04X}")
+        trimmed = value.strip()
+        if not trimmed and self.required:
+            raise ValueError("must not be empty")
+        normal = unicodedata.normalize("NFC", trimmed)
+        if max(len(trimmed), len(normal)) > self.max_length:
+            low = 1 if self.required else 0
+            raise ValueError(f"must be {low} to {self.max_length} characters long")
+        return normal
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        limit = self.max_length if self.in_pattern else None
+        json_schema["pattern"] = text_pattern(
+            limit, multiline=self.multiline, required=self.required
+        )
+        return json_schema
+
+
+def text_rule(max_length: int, *, multiline: bool = False) -> TextRule:
+    """The rule for a required human text field of at most `max_length` characters."""
+    return TextRule(max_length, multiline=multiline)

@@ -15,7 +15,8 @@ from user_service.access_feed import changed_users
 from user_service.api.deps import RuntimeDep, ServiceCaller, SessionDep
 from user_service.schemas import FounderCreate, UserRead
 
-router = APIRouter(tags=["internal"], dependencies=[ServiceCaller])
+# Not reachable through the gateway, so not in the public document.
+router = APIRouter(tags=["internal"], dependencies=[ServiceCaller], include_in_schema=False)
 
 CompanyIdPath = Annotated[int, Path(ge=1, le=INT64_MAX)]
 

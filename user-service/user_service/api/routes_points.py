@@ -58,6 +58,7 @@ def my_points(user: CurrentAccount, session: SessionDep, page: PageQuery) -> Poi
     },
     dependencies=[ServiceCaller, CreditAdmission],
     tags=["internal"],
+    include_in_schema=False,  # not reachable through the gateway
 )
 def credit(
     user_id: UserIdPath,

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
-from media_common.auth import Claims, bearer_token
+from media_common.auth import BearerDoc, Claims, bearer_token
 from media_common.errors import Unauthorized
 from media_common.paging import INT64_MAX
 from media_common.storage import ObjectStorage
@@ -42,7 +42,7 @@ def get_session(runtime: RuntimeDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def current_user(request: Request, runtime: RuntimeDep) -> Claims:
+def current_user(request: Request, runtime: RuntimeDep, _: BearerDoc = None) -> Claims:
     """The verified token's claims as of now: deleted users and deactivated companies are
     401, a changed role replaces the token's (media_common.access)."""
     token = bearer_token(request)
@@ -83,6 +83,7 @@ def stream_viewer(
     request: Request,
     video_id: VideoId,
     runtime: RuntimeDep,
+    _: BearerDoc,
     token: Annotated[
         str | None,
         Query(max_length=2048, description="Playback token from POST /playback"),
