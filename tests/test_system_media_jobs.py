@@ -4,9 +4,11 @@ middle of a transcode."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import threading
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -108,15 +110,24 @@ def test_transcode_requests_racing_get_one_job(
     for thread in threads:
         thread.join()
     assert [r.status_code for r in answers] == [202] * 8, [r.text for r in answers]
-    assert len({r.json()["id"] for r in answers}) == 1
-    job = answers[0].json()
-    assert job["type"] == "hls" and job["status"] in ("queued", "running")
+    assert {r.json()["type"] for r in answers} == {"hls"}
+    # Never two at once. On a quiet machine the 3 s source transcodes in ~0.3 s, so a late
+    # request may rightly find the first job finished and start the next one: then each
+    # job ended before the next one began.
+    ids = sorted({r.json()["id"] for r in answers})
 
-    def succeeded() -> bool:
-        one = api.get(f"/api/v1/jobs/{job['id']}", headers=admin.headers).json()
-        return one["status"] == "succeeded"
+    def finished(job_id: int) -> dict[str, Any] | None:
+        one = api.get(f"/api/v1/jobs/{job_id}", headers=admin.headers).json()
+        return one if one["status"] == "succeeded" else None
 
-    wait_for(succeeded, 120, "the new transcode")
+    jobs = [wait_for(lambda i=i: finished(i), 120, f"transcode {i}") for i in ids]
+    for earlier, later in itertools.pairwise(jobs):
+        ended, began = (
+            datetime.fromisoformat(j[k])
+            for j, k in ((earlier, "finished_at"), (later, "started_at"))
+        )
+        assert ended <= began, (earlier, later)
+    job = jobs[-1]
     again = api.post(f"/api/v1/videos/{video['id']}/transcodes", headers=admin.headers)
     assert again.status_code == 202 and again.json()["id"] != job["id"]
     wait_settled(api, admin, video["id"])

@@ -20,7 +20,7 @@ DESCRIPTION = """Companies (tenants) and their plans.
 * A company is created together with its first admin (`admin`), all or nothing: on any
   error (409 name or email taken, 422, 503 user-service down) neither exists afterwards.
 * Names follow the platform's text rule: 1..100 characters after NFC normalisation and
-  trimming; no control, format (zero-width, BOM), bidi, private-use or unassigned
+  trimming; no control, format (zero-width, BOM), bidi, private-use or noncharacter
   characters; unique ignoring case under NFKC case folding (`Ａｃｍｅ` = `ACME`).
 * `DELETE` deactivates: the company then answers 404 to its users (it is gone) and its
   name is free again; the internal API still reports it, with `status: inactive`.

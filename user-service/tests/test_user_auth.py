@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import bcrypt
 import requests
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
@@ -35,7 +36,7 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(
         for email, password in [
             (user["email"], "wrong password"),
             (random_email("nobody"), PASSWORD),
-            (user["email"], "é" * 100),  # longer than bcrypt reads: never a match
+            (user["email"], "é" * 100),  # a long password that is not theirs
         ]
     ]
     assert {a.status_code for a in answers} == {401}
@@ -165,3 +166,31 @@ def test_login_fails_closed_when_company_service_is_down(
         assert refresh(down, account.refresh_token).status_code == 503
     # Failing closed did not consume the refresh token.
     assert refresh(make.client, account.refresh_token).status_code == 200
+
+
+def test_a_long_password_counts_in_full(make: Factory, client: TestClient) -> None:
+    long = "pässwörd " * 14  # 126 characters, 154 bytes: beyond what bcrypt reads
+    admin = make.account()
+    user = make.signup(admin.company_id, password=long)
+    make.login(user["email"], long)
+    almost = long[:100] + "X" + long[101:]  # differs after bcrypt's 72 bytes
+    wrong = client.post("/api/v1/auth/login", json={"email": user["email"], "password": almost})
+    assert wrong.status_code == 401
+
+
+def test_a_first_scheme_hash_logs_in_and_is_rewritten(
+    make: Factory, client: TestClient, engine: Engine
+) -> None:
+    user = make.signup()
+    legacy = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(4)).decode()
+    stored = "SELECT password_hash FROM identity.users WHERE id = :id"
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE identity.users SET password_hash = :h WHERE id = :id"),
+            {"h": legacy, "id": user["id"]},
+        )
+    make.login(user["email"])
+    with engine.begin() as conn:
+        rewritten = conn.execute(text(stored), {"id": user["id"]}).scalar_one()
+    assert rewritten.startswith("hmac-sha256+$2b$")
+    make.login(user["email"])  # and the new hash verifies

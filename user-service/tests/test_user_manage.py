@@ -235,3 +235,13 @@ def test_two_admins_demoting_each_other_at_once_leave_one(make: Factory, live_ur
             for a in (admin, other)
         ]
         assert sorted(roles) == ["admin", "member"]
+
+
+def test_methods_me_does_not_answer_are_405(make: Factory, client: TestClient) -> None:
+    admin = make.account()
+    for method in ("PATCH", "DELETE", "PUT", "POST"):
+        response = client.request(method, "/api/v1/users/me", headers=admin.headers, json={})
+        assert response.status_code == 405, (method, response.text)
+        assert response.json()["code"] == "METHOD_NOT_ALLOWED"
+        assert response.headers["allow"] == "GET"
+    assert "/api/v1/users/{user_id}" in client.get("/openapi/user.json").json()["paths"]

@@ -72,8 +72,9 @@ def test_new_password_rules() -> None:
     assert check_new_password("e\u0301" * 8) == "\u00e9" * 8  # NFC first
     with pytest.raises(ValueError, match="at least 8"):
         check_new_password("1234567")
-    with pytest.raises(ValueError, match="72 bytes"):
-        check_new_password("€" * 25)  # 75 bytes
+    assert check_new_password("€" * 128) == "€" * 128  # 384 bytes: bcrypt's 72 are no limit
+    with pytest.raises(ValueError, match="at most 128 characters"):
+        check_new_password("x" * 129)
     with pytest.raises(ValueError, match="control"):
         check_new_password("tab\there!")
 
@@ -94,6 +95,26 @@ def test_unknown_users_still_cost_a_bcrypt_check(monkeypatch: pytest.MonkeyPatch
     assert not hasher.verify("right password", None)
     assert not hasher.verify("x" * 100, stored)
     assert len(calls) == 4
+
+
+def test_long_passwords_count_in_full() -> None:
+    hasher = PasswordHasher(rounds=4)
+    long = "é" * 100  # 200 bytes: plain bcrypt would read the first 72 only
+    stored = hasher.hash(long)
+    assert stored.startswith("hmac-sha256+$2b$04$")
+    assert hasher.verify(long, stored)
+    assert not hasher.verify("é" * 99 + "e", stored)
+    assert not hasher.needs_rehash(stored)
+
+
+def test_first_scheme_hashes_still_verify_and_ask_for_a_rehash() -> None:
+    hasher = PasswordHasher(rounds=4)
+    legacy = bcrypt.hashpw(b"old password", bcrypt.gensalt(4)).decode()
+    assert hasher.verify("old password", legacy)
+    assert not hasher.verify("old password!", legacy)
+    assert not hasher.verify("old password" + "x" * 80, legacy)  # > 72 bytes: never it
+    assert hasher.needs_rehash(legacy)
+    assert PasswordHasher(rounds=5).needs_rehash(hasher.hash("old password"))
 
 
 def test_signing_key_must_be_rsa(private_key_pem: str) -> None:

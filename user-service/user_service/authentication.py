@@ -54,6 +54,8 @@ class Authenticator:
             raise InvalidCredentials()
         if not self.companies.is_active(user.company_id):
             raise InvalidCredentials("The company of this account is deactivated")
+        if self.passwords.needs_rehash(user.password_hash):
+            user.password_hash = self.passwords.hash(password)
         return self._pair(session, user, issue_refresh_token(session, user.id, self.refresh_ttl))
 
     def refresh(self, session: Session, raw_refresh_token: str) -> TokenPair:

@@ -1,15 +1,32 @@
-"""Password hashing with bcrypt.
+"""Password hashing: bcrypt over an HMAC-SHA256 of the password.
 
-bcrypt reads at most 72 bytes of a password; rather than silently ignoring the rest, new
-passwords longer than that (in UTF-8) are refused at the API (422), so a stored hash
-always covers the whole password.
+bcrypt reads at most 72 bytes. Hashing `base64(HMAC-SHA256(PEPPER, password))` (44 ASCII
+bytes, never a NUL) first lets a password of any length count in full, so the API states
+its limit in characters (media_common.credentials) rather than in UTF-8 bytes. The fixed
+HMAC key keeps a leaked table of plain SHA-256 digests from being tried against our
+hashes ("password shucking"); the salt and the cost are bcrypt's.
+
+Stored form: `hmac-sha256+` followed by the bcrypt hash. Hashes without the prefix are
+plain bcrypt of the password (the first scheme, at most 72 bytes): still verified, and
+rewritten in the new form by `needs_rehash` at the next successful login.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+
 import bcrypt
 
-from media_common.credentials import MAX_PASSWORD_BYTES
+SCHEME = "hmac-sha256+"
+# Not a secret: it only makes our digests differ from everybody else's plain SHA-256.
+_PEPPER = b"media-resource/user-service/password/v2"
+_BCRYPT_MAX_BYTES = 72
+
+
+def _prehash(password: str) -> bytes:
+    return base64.b64encode(hmac.new(_PEPPER, password.encode(), hashlib.sha256).digest())
 
 
 class PasswordHasher:
@@ -17,16 +34,25 @@ class PasswordHasher:
         self.rounds = rounds
         # Checked against when the email is unknown, so that answer takes exactly as long
         # as a wrong password and does not reveal which emails have an account.
-        self._dummy_hash = bcrypt.hashpw(b"no-such-user-password", bcrypt.gensalt(rounds))
+        self._dummy_hash = self.hash("no-such-user-password")
 
     def hash(self, password: str) -> str:
-        return bcrypt.hashpw(password.encode(), bcrypt.gensalt(self.rounds)).decode()
+        return SCHEME + bcrypt.hashpw(_prehash(password), bcrypt.gensalt(self.rounds)).decode()
 
     def verify(self, password: str, password_hash: str | None) -> bool:
         """True when `password` matches; with no hash (unknown user) spends the same time."""
-        candidate = password.encode()
-        fits = len(candidate) <= MAX_PASSWORD_BYTES
-        stored = password_hash.encode() if password_hash is not None else self._dummy_hash
-        matches = bcrypt.checkpw(candidate[:MAX_PASSWORD_BYTES], stored)
-        # An over-long password was never accepted, so it cannot be the stored one.
-        return matches and fits and password_hash is not None
+        stored = password_hash if password_hash is not None else self._dummy_hash
+        if stored.startswith(SCHEME):
+            matches = bcrypt.checkpw(_prehash(password), stored[len(SCHEME) :].encode())
+        else:
+            candidate = password.encode()
+            # A first-scheme password was at most 72 bytes: a longer one cannot be it.
+            matches = bcrypt.checkpw(candidate[:_BCRYPT_MAX_BYTES], stored.encode())
+            matches = matches and len(candidate) <= _BCRYPT_MAX_BYTES
+        return matches and password_hash is not None
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        """True for a hash of the first scheme (or a lower cost than configured)."""
+        if not password_hash.startswith(SCHEME):
+            return True
+        return int(password_hash[len(SCHEME) :].split("$")[2]) < self.rounds

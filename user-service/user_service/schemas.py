@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal, Self, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from media_common.paging import Page
 from media_common.timestamps import UtcTimestamp
@@ -85,10 +86,15 @@ class UserUpdate(Input):
     """The user may change `name` and `password` (with `current_password`); an admin of
     their company may change `role`. `name: null` clears the name."""
 
+    model_config = ConfigDict(
+        json_schema_extra={"dependentRequired": {"password": ["current_password"]}}
+    )
+
+    # `null` is refused for these (the validator below): the schema does not offer it.
     name: PersonName | None = None
-    password: NewPassword | None = None
-    current_password: Password | None = None
-    role: Role | None = None
+    password: NewPassword | SkipJsonSchema[None] = None
+    current_password: Password | SkipJsonSchema[None] = None
+    role: Role | SkipJsonSchema[None] = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from ipaddress import ip_address
 
 import pytest
@@ -19,6 +20,7 @@ from video_service.webhook_delivery import (
 from video_service.webhook_secrets import SecretBox, SecretUnreadable, new_signing_secret
 from video_service.webhook_signing import signature_header
 from video_service.webhook_urls import (
+    WEBHOOK_URL_PATTERN,
     UnsafeUrl,
     address_allowed,
     checked_addresses,
@@ -85,6 +87,7 @@ def test_signing_secrets_are_random_and_prefixed() -> None:
         "http://",
         "http://user:pass@example.com/",
         "http://example.com/#frag",
+        "http://example.com/#",
         "http://example.com:99999/",
         "http://exa mple.com/",
         "http://example.com/\r\nX: y",
@@ -93,6 +96,34 @@ def test_signing_secrets_are_random_and_prefixed() -> None:
 def test_urls_that_are_refused_before_any_lookup(url: str) -> None:
     with pytest.raises(UnsafeUrl):
         parse_webhook_url(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://example.com/hook",
+        "example.com/hook",
+        "http://",
+        "http:example.com",
+        "http://user@example.com/",
+        "http://example.com/#",
+        "http://exa mple.com/",
+        "http://example.com/\x7f",
+        "https://example.com/a\u2003b",
+    ],
+)
+def test_the_schema_pattern_refuses_what_the_rule_refuses(url: str) -> None:
+    assert not re.fullmatch(WEBHOOK_URL_PATTERN, url)
+    with pytest.raises(UnsafeUrl):
+        parse_webhook_url(url)
+
+
+@pytest.mark.parametrize(
+    "url", ["HTTPS://Hooks.Example.com/a/b?x=1", "http://[::1]:8080", "http://h?q=@"]
+)
+def test_the_schema_pattern_allows_what_the_rule_parses(url: str) -> None:
+    assert re.fullmatch(WEBHOOK_URL_PATTERN, url)
+    parse_webhook_url(url)
 
 
 def test_url_parts_for_the_request() -> None:

@@ -37,11 +37,12 @@ def safe_filename(name: str | None) -> str | None:
 
 # Raw lengths are bounded before the checks run, so a huge string costs nothing.
 Title = Annotated[StrictStr, Field(max_length=TITLE_MAX * 4), text_rule(TITLE_MAX)]
-# Multi-line, may be blank (stored as null). The length is left out of the pattern: a
-# counted repetition of 5000 is more than regex engines accept.
+# Multi-line, may be blank (stored as null). The length is left out of the pattern (a
+# counted repetition of 5000 is more than regex engines accept), so the raw cap is the
+# limit itself: the schema's maxLength then states it exactly (spaces around count).
 DescriptionText = Annotated[
     StrictStr,
-    Field(max_length=DESCRIPTION_MAX * 4),
+    Field(max_length=DESCRIPTION_MAX),
     TextRule(DESCRIPTION_MAX, multiline=True, required=False, in_pattern=False),
 ]
 Description = Annotated[DescriptionText | None, AfterValidator(lambda value: value or None)]

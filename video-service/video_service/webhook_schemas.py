@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from media_common.paging import Page
 from media_common.timestamps import UtcTimestamp
 from video_service.webhook_models import URL_MAX
+from video_service.webhook_urls import WEBHOOK_URL_PATTERN
 from video_service.webhooks import EVENT_TYPES
 
 EventType = Literal["video.ready", "video.failed", "video.deleted", "video.restored"]
@@ -18,8 +19,18 @@ assert set(get_args(EventType)) == set(EVENT_TYPES)
 class WebhookCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: Annotated[str, Field(min_length=1, max_length=URL_MAX)] = Field(
-        description="http(s) URL that receives POSTs; must resolve to public addresses"
+    url: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=URL_MAX,
+            # Stated, not enforced here: parse_webhook_url says why a URL is refused.
+            json_schema_extra={"pattern": WEBHOOK_URL_PATTERN},
+        ),
+    ] = Field(
+        description="http(s) URL that receives POSTs, without credentials or fragment; its"
+        " host must resolve, to public addresses only unless the deployment allows private"
+        " ones (else 422)"
     )
     events: list[EventType] = Field(
         default_factory=lambda: list(get_args(EventType)),

@@ -17,6 +17,12 @@ from urllib.parse import urlsplit
 IPAddress = IPv4Address | IPv6Address
 
 SCHEMES = ("http", "https")
+# What parse_webhook_url asks of the text, for the OpenAPI schema: the scheme (any case), a
+# non-empty authority without credentials, no spaces, control characters or fragment.
+# That the host resolves, and where to, is no property of the text (422 when it fails).
+WEBHOOK_URL_PATTERN = (
+    r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s\x00-\x1f\x7f/?#@]+(?:[/?][^\s\x00-\x1f\x7f#]*)?$"
+)
 DEFAULT_PORTS = {"http": 80, "https": 443}
 # Instance metadata services (AWS/GCP/Azure/OpenStack, AWS IPv6 and ECS, Alibaba).
 METADATA_ADDRESSES = frozenset(
@@ -46,7 +52,7 @@ def parse_webhook_url(url: str) -> Destination:
         raise UnsafeUrl("must be an http or https URL")
     if parts.username is not None or parts.password is not None:
         raise UnsafeUrl("must not contain credentials")
-    if parts.fragment:
+    if "#" in url:  # an empty fragment too (`https://host/#`)
         raise UnsafeUrl("must not contain a fragment")
     host = (parts.hostname or "").rstrip(".")
     if not host:

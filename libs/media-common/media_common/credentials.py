@@ -13,9 +13,11 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, StrictStr
 
 EMAIL_MAX_LENGTH = 254
+LOCAL_MAX_LENGTH = 64
 PASSWORD_MIN_LENGTH = 8
-# bcrypt reads at most 72 bytes: longer passwords are refused, never silently truncated.
-MAX_PASSWORD_BYTES = 72
+# In characters as sent, like every other length of the API (and so of JSON Schema).
+# user-service hashes an HMAC of the password, so bcrypt's 72-byte input is no limit.
+PASSWORD_MAX_LENGTH = 128
 
 # A pragmatic subset of RFC 5321: ASCII dot-atom local part, DNS host names with a
 # letters-only top-level label. Internationalised addresses are refused.
@@ -27,10 +29,16 @@ _EMAIL = re.compile(
 
 
 # The same rules as JSON-Schema patterns, for the OpenAPI documents: surrounding
-# whitespace (trimmed) and capitals (lower-cased) are allowed as sent.
+# whitespace (trimmed) and capitals (lower-cased) are allowed as sent. The lengths are
+# negative lookaheads, which generators read as "nothing to produce" and then filter on:
+# after the leading spaces, no 65 characters before the `@`, no 255 in the address.
 _SPACES = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
-EMAIL_PATTERN = f"^[{_SPACES}]*{_EMAIL.pattern.replace('a-z', 'A-Za-z')}[{_SPACES}]*$"
-# No control characters (C0, DEL, C1).
+EMAIL_PATTERN = (
+    f"^[{_SPACES}]*(?![^@]{{{LOCAL_MAX_LENGTH + 1}}})(?![^{_SPACES}]{{{EMAIL_MAX_LENGTH + 1}}})"
+    f"{_EMAIL.pattern.replace('a-z', 'A-Za-z')}[{_SPACES}]*$"
+)
+# No control characters (C0, DEL, C1). Lone surrogates (a JSON escape can hold one) are
+# refused too, but not named: regex engines over Unicode scalar values cannot.
 PASSWORD_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"  # noqa: S105 - a regex
 
 
@@ -38,7 +46,11 @@ def normalize_email(value: str) -> str:
     """Trimmed and lower-cased; ValueError when it does not look like an address."""
     email = value.strip().lower()
     local, _, _ = email.partition("@")
-    if len(email) > EMAIL_MAX_LENGTH or len(local) > 64 or not _EMAIL.fullmatch(email):
+    if (
+        len(email) > EMAIL_MAX_LENGTH
+        or len(local) > LOCAL_MAX_LENGTH
+        or not _EMAIL.fullmatch(email)
+    ):
         raise ValueError("is not a valid email address")
     return email
 
@@ -53,12 +65,12 @@ def password_text(value: str) -> str:
 
 
 def check_new_password(value: str) -> str:
-    value = password_text(value)
+    """8 to 128 characters counted as sent (the schema's minLength/maxLength), then NFC."""
     if len(value) < PASSWORD_MIN_LENGTH:
         raise ValueError(f"must be at least {PASSWORD_MIN_LENGTH} characters long")
-    if len(value.encode()) > MAX_PASSWORD_BYTES:
-        raise ValueError(f"must be at most {MAX_PASSWORD_BYTES} bytes long in UTF-8")
-    return value
+    if len(value) > PASSWORD_MAX_LENGTH:
+        raise ValueError(f"must be at most {PASSWORD_MAX_LENGTH} characters long")
+    return password_text(value)
 
 
 Email = Annotated[
@@ -77,12 +89,12 @@ Email = Annotated[
 NewPassword = Annotated[
     StrictStr,
     Field(
-        # 72 bytes are at most 72 characters; the byte count is checked by the validator.
-        max_length=MAX_PASSWORD_BYTES,
-        description=f"{PASSWORD_MIN_LENGTH} characters to {MAX_PASSWORD_BYTES} bytes (UTF-8).",
+        min_length=PASSWORD_MIN_LENGTH,
+        max_length=PASSWORD_MAX_LENGTH,
+        description=f"{PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters, no control"
+        " characters.",
         examples=["correct horse battery"],
         json_schema_extra={
-            "minLength": PASSWORD_MIN_LENGTH,
             "pattern": PASSWORD_PATTERN,
             "format": "password",
         },

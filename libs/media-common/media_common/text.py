@@ -5,7 +5,10 @@ line breaks and tabs are allowed in multi-line text only), format characters (ze
 spaces and joiners, BOM, bidi embeddings/overrides/isolates: they hide text or make it
 display as other text), line/paragraph separators in one-line text, lone surrogates
 (valid in JSON escapes, invalid in UTF-8: they would fail in the database driver as a
-500), private-use and unassigned code points. Lengths count the characters between the
+500), private-use code points and the 66 noncharacters (U+FDD0..U+FDEF and the last two
+of every plane). Code points this interpreter's Unicode tables do not assign yet are
+allowed: a client on a newer Unicode (a new emoji) must not get a 422 for it, and the
+JSON-Schema pattern can then name exactly what is refused. Lengths count the characters between the
 first and the last non-space one as sent (a few characters grow under NFC: the stored
 form is checked against the limit too). `unique_key` is the form names are compared
 under for "unique ignoring case": NFKC case folding, so `Ａｃｍｅ` and `ACME` clash.
@@ -22,14 +25,20 @@ from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, core_schema
 
-# Cc control, Cf format, Cs surrogate, Co private use, Cn unassigned.
-_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+# Cc control, Cf format, Cs surrogate, Co private use.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co"})
+_NONCHARACTERS = frozenset(
+    [*map(chr, range(0xFDD0, 0xFDF0))]
+    + [chr(plane << 16 | low) for plane in range(17) for low in (0xFFFE, 0xFFFF)]
+)
 _ONE_LINE_REFUSED_CATEGORIES = frozenset({"Zl", "Zp"})
 _MULTILINE_CONTROLS = frozenset({"\n", "\r", "\t"})
 
 
 def is_refused(char: str, *, multiline: bool = False) -> bool:
     """True for a character no human text field may hold."""
+    if char in _NONCHARACTERS:
+        return True
     if multiline:
         return char not in _MULTILINE_CONTROLS and unicodedata.category(char) in (
             _REFUSED_CATEGORIES
@@ -78,12 +87,10 @@ def _ranges(codes: list[int]) -> str:
 def char_class(*, multiline: bool, space: bool | None) -> str:
     """A regex character class of the characters the rule lets through, from this
     interpreter's Unicode tables (the validator's own): `space` True for the whitespace
-    ones only, False for the others, None for both.
-
-    Not named, though refused by the validator: unassigned code points (hundreds of
-    ranges: a pattern that lists them is ~30 KB per field and makes test generators
-    crawl) and surrogates (they cannot be sent in UTF-8, nor named in some engines).
-    """
+    ones only, False for the others, None for both. Exact but for the lone surrogates:
+    the rule refuses them (a JSON escape can carry one), but JSON-Schema regex engines
+    built on Unicode scalar values (Rust's, which schemathesis validates with) cannot
+    name them, and no UTF-8 request can hold one anyway."""
     chars = (chr(code) for code in range(0x110000))
     if space:
         spaces = [ord(c) for c in chars if c.isspace() and not is_refused(c, multiline=multiline)]
@@ -91,10 +98,14 @@ def char_class(*, multiline: bool, space: bool | None) -> str:
     refused = [
         ord(c)
         for c in chars
-        if (is_refused(c, multiline=multiline) and unicodedata.category(c) not in {"Cn", "Cs"})
+        if (is_refused(c, multiline=multiline) and not _is_surrogate(c))
         or (space is False and c.isspace())
     ]
     return "[^" + _ranges(refused) + "]"
+
+
+def _is_surrogate(char: str) -> bool:
+    return 0xD800 <= ord(char) <= 0xDFFF
 
 
 def text_pattern(max_length: int | None, *, multiline: bool, required: bool) -> str:
@@ -120,7 +131,8 @@ class TextRule:
     the raw cap refuses a huge string before any work (it counts the spaces around too,
     so it is looser than the rule's). `required=False`: blank is allowed (and kept as "").
     `in_pattern=False` leaves the length out of the pattern (very long limits: regex
-    engines refuse such a counted repetition); it is still checked.
+    engines refuse such a counted repetition); it is still checked, and the raw cap
+    should then be `max_length` itself, so the schema's `maxLength` states the limit.
     """
 
     max_length: int

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
+from starlette.convertors import StringConvertor, register_url_convertor
 
 from media_common.errors import error_responses
 from media_common.models import utcnow
@@ -21,6 +22,18 @@ from user_service.schemas import UserCreate, UserPage, UserRead, UserUpdate
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 
 
+class _UserIdConvertor(StringConvertor):
+    """A path segment other than `me`: `PATCH /users/me` is a method `/users/me` does not
+    answer (405 with `Allow`), not a user id that fails to parse (422). The value is then
+    validated as an id (422 for `abc` or `-1`)."""
+
+    regex = "(?!me$)[^/]+"
+
+
+register_url_convertor("user_id", _UserIdConvertor())
+USER = "/{user_id:user_id}"
+
+
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
@@ -31,9 +44,8 @@ def sign_up(data: UserCreate, session: SessionDep, runtime: RuntimeDep) -> UserR
     """Join a company with an invitation: the user gets the invitation's email and role.
 
     The invitation is used up. An unknown, used, revoked or expired token, or a company
-    that is no longer active, is 403. The password needs 8 characters and at most 72 bytes
-    in UTF-8 (bcrypt's limit: longer ones are refused, not truncated). The email already
-    being a user's is 409; 503 when company-service cannot be asked.
+    that is no longer active, is 403. The password needs 8 to 128 characters. The email
+    already being a user's is 409; 503 when company-service cannot be asked.
     """
     user = invitations.accept(session, runtime.companies, runtime.passwords, data, utcnow())
     return UserRead.of(user)
@@ -54,7 +66,7 @@ def list_users(session: SessionDep, admin: AdminOnly, page: PageQuery) -> UserPa
     )
 
 
-@router.get("/{user_id}", response_model=UserRead, responses=error_responses(401, 403, 404, 422))
+@router.get(USER, response_model=UserRead, responses=error_responses(401, 403, 404, 422))
 def read_user(user: ManagedUser) -> UserRead:
     """A user: yourself, or (admins) anyone of your company.
 
@@ -63,9 +75,7 @@ def read_user(user: ManagedUser) -> UserRead:
     return UserRead.of(user)
 
 
-@router.patch(
-    "/{user_id}", response_model=UserRead, responses=error_responses(401, 403, 404, 409, 422)
-)
+@router.patch(USER, response_model=UserRead, responses=error_responses(401, 403, 404, 409, 422))
 def update_user(
     user: ManagedUser,
     changes: UserUpdate,
@@ -83,7 +93,7 @@ def update_user(
 
 
 @router.delete(
-    "/{user_id}",
+    USER,
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     responses=error_responses(401, 403, 404, 409),
