@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
@@ -10,9 +10,8 @@ from fastapi import FastAPI
 
 from media_common.errors import install_error_handlers
 from media_common.logs import configure_logging
-from media_common.observability import AccessMiddleware, health_router
+from media_common.observability import RequestMiddleware, health_router
 from media_common.openapi import public_openapi
-from media_common.request_id import RequestIdMiddleware
 from media_common.settings import ServiceSettings
 
 
@@ -23,7 +22,7 @@ def create_service_app(
     description: str,
     version: str,
     settings: ServiceSettings,
-    is_ready: Callable[[], bool],
+    is_ready: Callable[[], bool | Awaitable[bool]],
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[Any]] | None = None,
     **fastapi_kwargs: Any,
 ) -> FastAPI:
@@ -46,6 +45,5 @@ def create_service_app(
     app.openapi = public_openapi(app)  # type: ignore[method-assign]
     install_error_handlers(app)
     app.include_router(health_router(is_ready))
-    app.add_middleware(AccessMiddleware, service=settings.service_name)
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(RequestMiddleware, service=settings.service_name)
     return app

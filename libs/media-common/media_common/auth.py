@@ -110,8 +110,13 @@ def verify_with_key(token: str, key: Any, *, issuer: str, audience: str) -> Clai
     The same algorithms, required claims, issuer and audience checks as `TokenVerifier`;
     for user-service, which holds its own public key and must not fetch it over HTTP.
     """
+    return claims_from_payload(decode_with_key(token, key, issuer=issuer, audience=audience))
+
+
+def decode_with_key(token: str, key: Any, *, issuer: str, audience: str) -> dict[str, Any]:
+    """The verified payload of `token` (signature, algorithm, claims, iss, aud, exp)."""
     try:
-        payload = jwt.decode(
+        payload: dict[str, Any] = jwt.decode(
             token,
             key,
             algorithms=ALGORITHMS,
@@ -123,7 +128,7 @@ def verify_with_key(token: str, key: Any, *, issuer: str, audience: str) -> Clai
         raise Unauthorized("Token expired") from exc
     except jwt.InvalidTokenError as exc:
         raise Unauthorized("Invalid token") from exc
-    return claims_from_payload(payload)
+    return payload
 
 
 # For the OpenAPI document only (the security requirement of the routes that take a

@@ -77,6 +77,11 @@ class ServiceSettings(BaseSettings):
         return (init_settings, env_settings, FileSecretsSource(settings_cls))
 
     @property
+    def async_database_url(self) -> URL:
+        """The same database for the async driver (asyncpg) of the request path."""
+        return self.database_url.set(drivername="postgresql+asyncpg", query={})
+
+    @property
     def database_url(self) -> URL:
         # UTF-8 on the wire whatever the database's own encoding: a cluster initialised
         # without a UTF-8 locale is SQL_ASCII, whose default client encoding would make the

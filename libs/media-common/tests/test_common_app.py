@@ -88,10 +88,11 @@ def test_garbage_bodies_are_422_validation_errors(raw: bytes) -> None:
 
 
 def test_unexpected_error_is_500_internal_without_leaking() -> None:
-    resp = make_client().post("/items", json={"name": "boom"})
+    resp = make_client().post("/items", json={"name": "boom"}, headers={"X-Request-ID": "r-500"})
     assert resp.status_code == 500
     assert resp.json()["code"] == "INTERNAL"
     assert "unexpected" not in resp.text
+    assert resp.json()["request_id"] == resp.headers["x-request-id"] == "r-500"
 
 
 def test_insane_request_id_is_replaced() -> None:

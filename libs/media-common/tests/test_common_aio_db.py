@@ -1,0 +1,108 @@
+"""The async Database on a real PostgreSQL: the request's transaction (commit, rollback,
+an error that keeps its changes), autocommit reads, and a connection that died while
+idle replaced at checkout instead of failing a request."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from media_common.aio import db as aio_db
+from media_common.aio.db import Database
+from media_common.errors import AppError, NotFound
+from media_common.settings import ServiceSettings
+from media_common.testing import DbParams
+
+
+class KeptError(AppError):
+    keeps_changes = True
+
+
+def settings(test_db: DbParams) -> ServiceSettings:
+    return ServiceSettings(**test_db.as_settings(), service_name="aio-db-test", db_pool_size=2)
+
+
+async def _in_request(database: Database, work: Any, *, fail: Exception | None = None) -> None:
+    """Drive the session dependency as FastAPI does: the route's work, then its outcome."""
+    dependency: AsyncIterator[AsyncSession] = database.session()
+    session = await anext(dependency)
+    await work(session)
+    if fail is None:
+        with pytest.raises(StopAsyncIteration):
+            await anext(dependency)
+    else:
+        with pytest.raises(type(fail)):
+            await dependency.athrow(fail)
+
+
+def test_the_request_transaction_commits_rolls_back_or_keeps(test_db: DbParams) -> None:
+    table = f"aio_{uuid.uuid4().hex[:8]}"
+
+    async def scenario() -> None:
+        database = Database(settings(test_db))
+        async with database.engine.begin() as conn:
+            await conn.execute(text(f"CREATE TABLE public.{table} (note text)"))
+
+        def insert(note: str) -> Any:
+            async def work(session: AsyncSession) -> None:
+                await session.execute(text(f"INSERT INTO public.{table} VALUES ('{note}')"))
+
+            return work
+
+        await _in_request(database, insert("committed"))
+        await _in_request(database, insert("rolled back"), fail=NotFound())
+        await _in_request(database, insert("kept"), fail=KeptError())
+        await _in_request(database, insert("crashed"), fail=RuntimeError())
+        async with database.engine.connect() as conn:
+            rows = (await conn.execute(text(f"SELECT note FROM public.{table}"))).scalars()
+            assert sorted(rows) == ["committed", "kept"]
+            await conn.execute(text(f"DROP TABLE public.{table}"))
+            await conn.commit()
+        await database.dispose()
+
+    asyncio.run(scenario())
+
+
+def test_reads_run_in_autocommit_and_the_session_in_one_transaction(test_db: DbParams) -> None:
+    xact = text("SELECT pg_current_xact_id()::text")
+
+    async def scenario() -> None:
+        database = Database(settings(test_db))
+        async for session in database.read_session():
+            first, second = [(await session.execute(xact)).scalar() for _ in range(2)]
+            assert first != second  # each statement its own transaction
+        async for session in database.session():
+            first, second = [(await session.execute(xact)).scalar() for _ in range(2)]
+            assert first == second  # one transaction
+        await database.dispose()
+
+    asyncio.run(scenario())
+
+
+def test_a_connection_killed_while_idle_is_replaced(
+    test_db: DbParams, admin_dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(aio_db, "IDLE_PING_SECONDS", 0.0)
+    admin = create_engine(admin_dsn.replace("postgresql://", "postgresql+psycopg2://", 1))
+
+    async def scenario() -> None:
+        database = Database(settings(test_db), pool_size=1)
+        async for session in database.read_session():
+            pid = (await session.execute(text("SELECT pg_backend_pid()"))).scalar()
+        with admin.begin() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        async for session in database.read_session():
+            assert (await session.execute(text("SELECT pg_backend_pid()"))).scalar() != pid
+        assert await database.ping()
+        await database.dispose()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        admin.dispose()
