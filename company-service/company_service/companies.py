@@ -10,11 +10,11 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from company_service.models import NAME_UNIQUE_INDEX, Company, PlanChange
 from company_service.plans import Plan, PlanChangeReason
-from media_common.db import Database
+from media_common.aio.db import Database, violated_constraint
 from media_common.errors import Conflict, NotFound, ValidationFailed
 from media_common.paging import INT64_MAX
 from media_common.text import unique_key
@@ -22,7 +22,9 @@ from media_common.text import unique_key
 PENDING, ACTIVE, INACTIVE, ABANDONED = "pending", "active", "inactive", "abandoned"
 
 
-def create_company(session: Session, name: str, now: datetime, *, status: str = ACTIVE) -> Company:
+async def create_company(
+    session: AsyncSession, name: str, now: datetime, *, status: str = ACTIVE
+) -> Company:
     company = Company(
         name=name,
         name_key=unique_key(name),
@@ -32,47 +34,51 @@ def create_company(session: Session, name: str, now: datetime, *, status: str = 
         updated_at=now,
     )
     session.add(company)
-    _flush_unique_name(session, name)
+    await _flush_unique_name(session, name)
     return company
 
 
-def inactive_company_ids(db: Database) -> list[int]:
+async def inactive_company_ids(db: Database) -> list[int]:
     """Every deactivated company (the access feed: their users' tokens are refused)."""
-    with db.sessionmaker() as session:
-        return list(session.scalars(select(Company.id).where(Company.status == INACTIVE)))
+    async with db.read_sessionmaker() as session:
+        return list(await session.scalars(select(Company.id).where(Company.status == INACTIVE)))
 
 
-def find_company(session: Session, company_id: int) -> Company | None:
+async def find_company(session: AsyncSession, company_id: int) -> Company | None:
     """Any company, deactivated ones included (for the internal API)."""
     if not 1 <= company_id <= INT64_MAX:
         return None
-    return session.get(Company, company_id)
+    return await session.get(Company, company_id)
 
 
-def get_active_company(session: Session, company_id: int, *, for_update: bool = False) -> Company:
+async def get_active_company(
+    session: AsyncSession, company_id: int, *, for_update: bool = False
+) -> Company:
     """The active company, or NotFound: a deactivated company is gone for its users."""
     if not 1 <= company_id <= INT64_MAX:
         raise NotFound("Company not found")
     query = select(Company).where(Company.id == company_id, Company.status == ACTIVE)
     if for_update:
         query = query.with_for_update()
-    company = session.scalars(query).one_or_none()
+    company = (await session.scalars(query)).one_or_none()
     if company is None:
         raise NotFound("Company not found")
     return company
 
 
-def rename_company(session: Session, company: Company, name: str, now: datetime) -> Company:
+async def rename_company(
+    session: AsyncSession, company: Company, name: str, now: datetime
+) -> Company:
     if company.name != name:
         company.name = name
         company.name_key = unique_key(name)
         company.updated_at = now
-        _flush_unique_name(session, name)
+        await _flush_unique_name(session, name)
     return company
 
 
-def change_plan(
-    session: Session,
+async def change_plan(
+    session: AsyncSession,
     company: Company,
     plan: Plan,
     expires_at: datetime | None,
@@ -112,41 +118,40 @@ def change_plan(
     company.plan = plan
     company.plan_expires_at = expires_at
     company.updated_at = now
-    session.flush()
+    await session.flush()
     return company
 
 
-def deactivate_company(session: Session, company: Company, now: datetime) -> None:
+async def deactivate_company(session: AsyncSession, company: Company, now: datetime) -> None:
     """Soft delete: the row stays (history, internal lookups), its users are locked out."""
     company.status = INACTIVE
     company.deactivated_at = now
     company.updated_at = now
-    session.flush()
+    await session.flush()
 
 
-def list_plan_history(
-    session: Session, company_id: int, *, limit: int, offset: int
+async def list_plan_history(
+    session: AsyncSession, company_id: int, *, limit: int, offset: int
 ) -> tuple[list[PlanChange], int]:
     """A page of the company's plan changes, newest first, and their total."""
-    total = session.scalar(
+    total = await session.scalar(
         select(func.count()).select_from(PlanChange).where(PlanChange.company_id == company_id)
     )
-    rows = session.scalars(
+    rows = await session.scalars(
         select(PlanChange)
         .where(PlanChange.company_id == company_id)
         .order_by(PlanChange.created_at.desc(), PlanChange.id.desc())
         .limit(limit)
         .offset(offset)
-    ).all()
+    )
     return list(rows), total or 0
 
 
-def _flush_unique_name(session: Session, name: str) -> None:
+async def _flush_unique_name(session: AsyncSession, name: str) -> None:
     try:
-        session.flush()
+        await session.flush()
     except IntegrityError as exc:
-        constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
-        if constraint == NAME_UNIQUE_INDEX:
+        if violated_constraint(exc) == NAME_UNIQUE_INDEX:
             raise Conflict(
                 "A company with this name already exists", details={"name": name}
             ) from exc

@@ -25,15 +25,15 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-import requests
+import httpx
 from sqlalchemy import and_, delete, or_, select, update
 
 from company_service.companies import ABANDONED, PENDING, create_company
 from company_service.models import Company
 from company_service.schemas import FounderCreate
-from media_common.db import Database
+from media_common.aio.db import Database
+from media_common.aio.internal_http import InternalClient
 from media_common.errors import Conflict, ServiceUnavailable, ValidationFailed
-from media_common.internal_http import InternalClient
 
 logger = logging.getLogger(__name__)
 SWEEP_BATCH = 100
@@ -45,14 +45,14 @@ class Founders:
     def __init__(self, client: InternalClient) -> None:
         self.client = client
 
-    def create(self, company_id: int, founder: FounderCreate) -> dict[str, Any]:
+    async def create(self, company_id: int, founder: FounderCreate) -> dict[str, Any]:
         try:
-            response = self.client.request(
+            response = await self.client.request(
                 "PUT",
                 f"/internal/v1/users/founders/{company_id}",
                 json=founder.model_dump(),
             )
-        except requests.RequestException as exc:
+        except httpx.HTTPError as exc:
             logger.warning("user-service unreachable: %s", exc)
             raise ServiceUnavailable("user-service is unavailable") from exc
         body = _json(response)
@@ -65,19 +65,21 @@ class Founders:
         logger.warning("user-service answered %s to a founding", response.status_code)
         raise ServiceUnavailable("user-service is unavailable")
 
-    def cancel(self, company_id: int) -> None:
+    async def cancel(self, company_id: int) -> None:
         try:
-            response = self.client.request("DELETE", f"/internal/v1/users/founders/{company_id}")
-        except requests.RequestException as exc:
+            response = await self.client.request(
+                "DELETE", f"/internal/v1/users/founders/{company_id}"
+            )
+        except httpx.HTTPError as exc:
             raise ServiceUnavailable("user-service is unavailable") from exc
         if response.status_code != 204:
             raise ServiceUnavailable("user-service is unavailable")
 
-    def close(self) -> None:
-        self.client.close()
+    async def close(self) -> None:
+        await self.client.close()
 
 
-def _json(response: requests.Response) -> dict[str, Any]:
+def _json(response: httpx.Response) -> dict[str, Any]:
     try:
         body = response.json()
     except ValueError:
@@ -85,72 +87,74 @@ def _json(response: requests.Response) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-def found_company(
+async def found_company(
     db: Database, founders: Founders, name: str, founder: FounderCreate, now: datetime
 ) -> tuple[Company, dict[str, Any]]:
     """The new active company and its admin (user-service's user), or an error and nothing."""
-    with db.sessionmaker() as session:
-        company = create_company(session, name, now, status=PENDING)
-        session.commit()
+    async with db.sessionmaker() as session:
+        company = await create_company(session, name, now, status=PENDING)
+        await session.commit()
     try:
-        admin = founders.create(company.id, founder)
+        admin = await founders.create(company.id, founder)
     except (Conflict, ValidationFailed):
-        _remove(db, company.id)  # user-service refused: it created nothing
+        await _remove(db, company.id)  # user-service refused: it created nothing
         raise
     except ServiceUnavailable:
-        abandon(db, founders, company.id)
+        await abandon(db, founders, company.id)
         raise
-    with db.sessionmaker() as session:
-        activated = session.scalars(
-            update(Company)
-            .where(Company.id == company.id, Company.status == PENDING)
-            .values(status="active")
-            .returning(Company.id)
+    async with db.sessionmaker() as session:
+        activated = (
+            await session.scalars(
+                update(Company)
+                .where(Company.id == company.id, Company.status == PENDING)
+                .values(status="active")
+                .returning(Company.id)
+            )
         ).first()
-        session.commit()
+        await session.commit()
     if not activated:  # the sweeper settled it meanwhile (a very slow user-service)
-        abandon(db, founders, company.id)
+        await abandon(db, founders, company.id)
         raise ServiceUnavailable("The company could not be created in time; try again")
     company.status = "active"
     return company, admin
 
 
-def abandon(db: Database, founders: Founders, company_id: int) -> bool:
+async def abandon(db: Database, founders: Founders, company_id: int) -> bool:
     """Give the founding up: the row turns `abandoned` (so a late activation fails and the
     name is free), user-service cancels the founder, the row goes. False when user-service
     cannot be reached (the abandoned row stays for the sweeper)."""
-    with db.sessionmaker() as session:
-        session.execute(
+    async with db.sessionmaker() as session:
+        await session.execute(
             update(Company)
             .where(Company.id == company_id, Company.status == PENDING)
             .values(status=ABANDONED)
         )
-        session.commit()
+        await session.commit()
     try:
-        founders.cancel(company_id)
+        await founders.cancel(company_id)
     except ServiceUnavailable:
         logger.warning("founding of company %s left for the sweeper", company_id)
         return False
-    _remove(db, company_id, (PENDING, ABANDONED))
+    await _remove(db, company_id, (PENDING, ABANDONED))
     return True
 
 
-def _remove(db: Database, company_id: int, statuses: tuple[str, ...] = (PENDING,)) -> None:
-    with db.sessionmaker() as session:
-        session.execute(
+async def _remove(db: Database, company_id: int, statuses: tuple[str, ...] = (PENDING,)) -> None:
+    async with db.sessionmaker() as session:
+        await session.execute(
             delete(Company).where(Company.id == company_id, Company.status.in_(statuses))
         )
-        session.commit()
+        await session.commit()
 
 
-def sweep_abandoned_foundings(
+async def sweep_abandoned_foundings(
     db: Database, founders: Founders, now: datetime, grace_seconds: float
 ) -> int:
     """Settle pending companies older than the grace, and abandoned ones; return how many
     were removed."""
     too_old = now - timedelta(seconds=grace_seconds)
-    with db.sessionmaker() as session:
-        stale = session.scalars(
+    async with db.sessionmaker() as session:
+        stale = await session.scalars(
             select(Company.id)
             .where(
                 or_(
@@ -160,5 +164,6 @@ def sweep_abandoned_foundings(
             )
             .order_by(Company.created_at)
             .limit(SWEEP_BATCH)
-        ).all()
-    return sum(abandon(db, founders, company_id) for company_id in stale)
+        )
+        stale_ids = list(stale)
+    return sum([await abandon(db, founders, company_id) for company_id in stale_ids])

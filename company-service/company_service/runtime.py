@@ -2,7 +2,8 @@
 access state, the client of user-service and the background sweepers.
 
 Built once per `create_app` (tests build several apps in one process) and reached from
-requests through `app.state.runtime` (`api.deps.RuntimeDep`).
+requests through `app.state.runtime` (`api.deps.RuntimeDep`). Everything runs on the
+app's event loop.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from company_service import companies
 from company_service.founding import Founders
 from company_service.settings import Settings
 from company_service.sweeper import FoundingSweeper, PlanSweeper
-from media_common.access import AccessState, LocalCompanyFeed, UserFeed, feed_client
-from media_common.auth import TokenVerifier
-from media_common.db import Database
-from media_common.internal_http import InternalClient
+from media_common.aio.access import AccessState, LocalCompanyFeed, UserFeed, feed_client
+from media_common.aio.auth import TokenVerifier
+from media_common.aio.db import Database
+from media_common.aio.internal_http import InternalClient
 
 
 @dataclass
@@ -63,17 +64,17 @@ class Runtime:
             ),
         )
 
-    def start_background(self) -> None:
-        self.access.start()
+    async def start(self) -> None:
+        await self.access.start()
         self.sweeper.start()
         self.founding_sweeper.start()
 
-    def stop_background(self) -> None:
-        self.sweeper.stop()
-        self.founding_sweeper.stop()
-        self.access.stop()
+    async def stop(self) -> None:
+        await self.sweeper.stop()
+        await self.founding_sweeper.stop()
+        await self.access.stop()
 
-    def close(self) -> None:
-        self.access.close()
-        self.founders.close()
-        self.db.dispose()
+    async def close(self) -> None:
+        await self.access.close()
+        await self.founders.close()
+        await self.db.dispose()

@@ -14,14 +14,14 @@ from datetime import datetime
 
 from prometheus_client import Counter
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from company_service.founding import Founders, sweep_abandoned_foundings
 from company_service.models import Company, PlanChange
 from company_service.plans import Plan, PlanChangeReason
-from media_common.db import Database
+from media_common.aio.db import Database
+from media_common.aio.periodic import Periodic
 from media_common.models import utcnow
-from media_common.periodic import Periodic
 
 logger = logging.getLogger(__name__)
 
@@ -30,31 +30,35 @@ BATCH_SIZE = 1000
 DOWNGRADES = Counter("company_plan_downgrades_total", "Expired paid plans set back to free")
 
 
-def sweep_expired_plans(session: Session, now: datetime, *, batch_size: int = BATCH_SIZE) -> int:
+async def sweep_expired_plans(
+    session: AsyncSession, now: datetime, *, batch_size: int = BATCH_SIZE
+) -> int:
     """Downgrade up to `batch_size` paid plans expired at `now`; return how many.
 
     Returns 0 at once when another sweeper holds the lock. The caller commits, which also
     releases the lock.
     """
-    if not session.scalar(select(func.pg_try_advisory_xact_lock(func.hashtext(SWEEP_LOCK)))):
+    if not await session.scalar(select(func.pg_try_advisory_xact_lock(func.hashtext(SWEEP_LOCK)))):
         return 0
     # SKIP LOCKED: a row an admin is changing right now is left for the next round.
-    expired = session.execute(
-        select(Company.id, Company.plan_expires_at)
-        .where(Company.plan == Plan.PAID, Company.plan_expires_at <= now)
-        .order_by(Company.plan_expires_at, Company.id)
-        .limit(batch_size)
-        .with_for_update(skip_locked=True)
+    expired = (
+        await session.execute(
+            select(Company.id, Company.plan_expires_at)
+            .where(Company.plan == Plan.PAID, Company.plan_expires_at <= now)
+            .order_by(Company.plan_expires_at, Company.id)
+            .limit(batch_size)
+            .with_for_update(skip_locked=True)
+        )
     ).all()
     if not expired:
         return 0
-    session.execute(
+    await session.execute(
         update(Company)
         .where(Company.id.in_([row.id for row in expired]))
         .values(plan=Plan.FREE, plan_expires_at=None, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    session.execute(
+    await session.execute(
         insert(PlanChange),
         [
             {
@@ -74,9 +78,9 @@ def sweep_expired_plans(session: Session, now: datetime, *, batch_size: int = BA
 
 
 class PlanSweeper:
-    """Runs `sweep_expired_plans` every `interval` seconds in a background thread."""
+    """Runs `sweep_expired_plans` every `interval` seconds (a background task)."""
 
-    thread_name = "plan-sweeper"
+    task_name = "plan-sweeper"
 
     def __init__(
         self, db: Database, interval: float, clock: Callable[[], datetime] = utcnow
@@ -84,18 +88,21 @@ class PlanSweeper:
         self._db = db
         self._clock = clock
         # a full batch: more are waiting, the next round starts at once
-        self._loop = Periodic(self.thread_name, lambda: self.run_once() >= BATCH_SIZE, interval)
+        self._loop = Periodic(self.task_name, self._round, interval)
 
     def start(self) -> None:
         self._loop.start()
 
-    def stop(self, timeout: float = 10.0) -> None:
-        self._loop.stop(timeout)
+    async def stop(self) -> None:
+        await self._loop.stop()
 
-    def run_once(self) -> int:
-        with self._db.sessionmaker() as session:
-            count = sweep_expired_plans(session, self._clock())
-            session.commit()
+    async def _round(self) -> bool:
+        return await self.run_once() >= BATCH_SIZE
+
+    async def run_once(self) -> int:
+        async with self._db.sessionmaker() as session:
+            count = await sweep_expired_plans(session, self._clock())
+            await session.commit()
         if count:
             DOWNGRADES.inc(count)
             logger.info("downgraded expired paid plans", extra={"downgraded": count})
@@ -105,7 +112,7 @@ class PlanSweeper:
 class FoundingSweeper(PlanSweeper):
     """Runs `founding.sweep_abandoned_foundings` every `interval` seconds (same loop)."""
 
-    thread_name = "founding-sweeper"
+    task_name = "founding-sweeper"
 
     def __init__(
         self,
@@ -119,8 +126,10 @@ class FoundingSweeper(PlanSweeper):
         self._founders = founders
         self._grace = grace_seconds
 
-    def run_once(self) -> int:
-        count = sweep_abandoned_foundings(self._db, self._founders, self._clock(), self._grace)
+    async def run_once(self) -> int:
+        count = await sweep_abandoned_foundings(
+            self._db, self._founders, self._clock(), self._grace
+        )
         if count:
             logger.info("removed abandoned foundings", extra={"removed": count})
         return count

@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
-import threading
+import asyncio
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from company_service.main import create_app
 from company_service.models import Company, PlanChange
 from company_service.plans import Plan, effective_plan
+from company_service.settings import Settings
 from company_service.sweeper import PlanSweeper, sweep_expired_plans
-from media_common.db import Database
+from media_common.aio.db import Database
+from media_common.testing import run_with_database
 
 NOW = datetime(2030, 6, 1, 12, 0, tzinfo=UTC)
+
+
+def sweep(settings: Settings, now: datetime | None = None, **kwargs: int) -> int:
+    """One sweep in a transaction of its own, committed."""
+
+    async def work(database: Database) -> int:
+        async with database.sessionmaker() as session:
+            count = await sweep_expired_plans(session, now or datetime.now(UTC), **kwargs)
+            await session.commit()
+            return count
+
+    return run_with_database(settings, work)
 
 
 @pytest.mark.parametrize(
@@ -76,14 +89,12 @@ def test_expired_plan_reads_as_free_before_the_sweep(client, new_company, auth, 
     assert datetime.fromisoformat(body["plan_expires_at"]) < datetime.now(UTC)
 
 
-def test_sweep_downgrades_and_writes_history(new_company, db, engine):
+def test_sweep_downgrades_and_writes_history(new_company, db, company_settings):
     expired = expired_companies(new_company, db, 3)
     running = new_company()["id"]
     set_plan(db, running, datetime.now(UTC) + timedelta(days=1))
 
-    with Session(engine) as session:
-        assert sweep_expired_plans(session, datetime.now(UTC)) >= 3
-        session.commit()
+    assert sweep(company_settings) >= 3
 
     for company_id in expired:
         assert stored_plan(db, company_id) == ("free", None)
@@ -95,96 +106,90 @@ def test_sweep_downgrades_and_writes_history(new_company, db, engine):
     assert stored_plan(db, running)[0] == "paid"
     assert history(db, running) == []
 
-    with Session(engine) as session:  # a second sweep finds nothing of ours left
-        sweep_expired_plans(session, datetime.now(UTC))
-        session.commit()
+    sweep(company_settings)  # a second sweep finds nothing of ours left
     assert all(len(history(db, company_id)) == 1 for company_id in expired)
 
 
-def test_sweep_with_an_injected_clock(new_company, db, engine):
+def test_sweep_with_an_injected_clock(new_company, db, company_settings):
     company_id = new_company()["id"]
     expires_at = datetime.now(UTC) + timedelta(hours=1)
     set_plan(db, company_id, expires_at)
-    with Session(engine) as session:
-        sweep_expired_plans(session, expires_at - timedelta(seconds=1))
-        session.commit()
+    sweep(company_settings, expires_at - timedelta(seconds=1))
     assert stored_plan(db, company_id)[0] == "paid"
-    with Session(engine) as session:
-        sweep_expired_plans(session, expires_at)
-        session.commit()
+    sweep(company_settings, expires_at)
     assert stored_plan(db, company_id) == ("free", None)
 
 
-def test_only_one_sweeper_holds_the_lock(new_company, db, engine):
-    first = Session(engine)
-    try:
-        sweep_expired_plans(first, datetime.now(UTC))  # holds the lock until it commits
-        [late] = expired_companies(new_company, db, 1)
-        with Session(engine) as second:
-            assert sweep_expired_plans(second, datetime.now(UTC)) == 0
-            second.rollback()
-        assert stored_plan(db, late)[0] == "paid"
-        first.commit()
-    finally:
-        first.close()
-    with Session(engine) as third:
-        assert sweep_expired_plans(third, datetime.now(UTC)) >= 1
-        third.commit()
+def test_only_one_sweeper_holds_the_lock(new_company, db, company_settings):
+    async def work(database: Database) -> int:
+        async with database.sessionmaker() as first:
+            await sweep_expired_plans(first, datetime.now(UTC))  # holds the lock until commit
+            [late] = expired_companies(new_company, db, 1)
+            async with database.sessionmaker() as second:
+                assert await sweep_expired_plans(second, datetime.now(UTC)) == 0
+                await second.rollback()
+            assert stored_plan(db, late)[0] == "paid"
+            await first.commit()
+        return late
+
+    late = run_with_database(company_settings, work)
+    assert sweep(company_settings) >= 1
     assert stored_plan(db, late)[0] == "free"
 
 
-def test_sweep_skips_a_row_being_changed(new_company, db, engine):
+def test_sweep_skips_a_row_being_changed(new_company, db, engine, company_settings):
     [busy] = expired_companies(new_company, db, 1)
     with Session(engine) as holder:
         holder.execute(select(Company).where(Company.id == busy).with_for_update())
-        with Session(engine) as session:
-            sweep_expired_plans(session, datetime.now(UTC))  # must not block on the row
-            session.commit()
+        sweep(company_settings)  # must not block on the row
         assert stored_plan(db, busy)[0] == "paid"
         holder.rollback()
-    with Session(engine) as session:
-        sweep_expired_plans(session, datetime.now(UTC))
-        session.commit()
+    sweep(company_settings)
     assert stored_plan(db, busy)[0] == "free"
 
 
-def test_racing_sweepers_downgrade_each_company_once(new_company, db, engine):
+def test_racing_sweepers_downgrade_each_company_once(new_company, db, company_settings):
     ids = expired_companies(new_company, db, 30)
-    factory = sessionmaker(engine)
-    start = threading.Barrier(4)
 
-    def sweeper() -> int:
-        start.wait()
+    async def sweeper(database: Database, start: asyncio.Event) -> int:
+        await start.wait()
         swept = 0
         for _ in range(10):
-            with factory() as session:
-                swept += sweep_expired_plans(session, datetime.now(UTC), batch_size=7)
-                session.commit()
+            async with database.sessionmaker() as session:
+                swept += await sweep_expired_plans(session, datetime.now(UTC), batch_size=7)
+                await session.commit()
         return swept
 
-    with ThreadPoolExecutor(4) as pool:
-        total = sum(pool.map(lambda _: sweeper(), range(4)))
-    with factory() as session:  # whatever the lost lock races left over
-        total += sweep_expired_plans(session, datetime.now(UTC))
-        session.commit()
+    async def work(database: Database) -> int:
+        start = asyncio.Event()
+        racers = [asyncio.create_task(sweeper(database, start)) for _ in range(4)]
+        start.set()
+        return sum(await asyncio.gather(*racers))
 
+    total = run_with_database(company_settings, work)
+    total += sweep(company_settings)  # whatever the lost lock races left over
     assert total >= len(ids)
     for company_id in ids:
         assert stored_plan(db, company_id) == ("free", None)
         assert len(history(db, company_id)) == 1
 
 
-def test_sweeper_thread_runs_in_the_lifespan(company_settings, new_company, db):
+async def _task_names() -> set[str]:
+    return {task.get_name() for task in asyncio.all_tasks()}
+
+
+def test_sweeper_task_runs_in_the_lifespan(company_settings, new_company, db):
     [company_id] = expired_companies(new_company, db, 1)
     settings = company_settings.model_copy(update={"plan_sweep_seconds": 0.1})
     app = create_app(settings)
-    with TestClient(app):
-        assert any(t.name == "plan-sweeper" for t in threading.enumerate())
+    with TestClient(app) as client:
+        assert "plan-sweeper" in client.portal.call(_task_names)
         deadline = time.monotonic() + 10
         while stored_plan(db, company_id)[0] != "free" and time.monotonic() < deadline:
             time.sleep(0.05)
+        runtime = app.state.runtime
     assert stored_plan(db, company_id)[0] == "free"
-    assert not any(t.name == "plan-sweeper" for t in threading.enumerate())
+    assert not runtime.sweeper._loop.running
 
 
 def test_sweeper_survives_a_failing_round(company_settings, new_company, db):
@@ -197,15 +202,17 @@ def test_sweeper_survives_a_failing_round(company_settings, new_company, db):
         return datetime.now(UTC)
 
     [company_id] = expired_companies(new_company, db, 1)
-    database = Database(company_settings)
-    sweeper = PlanSweeper(database, 0.05, clock=clock)
-    sweeper.start()
-    try:
-        deadline = time.monotonic() + 10
-        while stored_plan(db, company_id)[0] != "free" and time.monotonic() < deadline:
-            time.sleep(0.05)
-    finally:
-        sweeper.stop()
-        database.dispose()
+
+    async def work(database: Database) -> None:
+        sweeper = PlanSweeper(database, 0.05, clock=clock)
+        sweeper.start()
+        try:
+            deadline = time.monotonic() + 10
+            while stored_plan(db, company_id)[0] != "free" and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+        finally:
+            await sweeper.stop()
+
+    run_with_database(company_settings, work)
     assert stored_plan(db, company_id)[0] == "free"
     assert len(calls) >= 2

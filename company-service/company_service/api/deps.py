@@ -1,19 +1,22 @@
-"""Dependencies shared by the routes: session, caller, tenancy and role checks."""
+"""Dependencies shared by the routes: sessions, caller, tenancy and role checks.
+
+Every dependency is `async def`: a plain `def` one would hop through the thread pool.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from company_service.runtime import Runtime
 from media_common.auth import BearerDoc, Claims, bearer_token, check_internal_token
 from media_common.errors import NotFound, Unauthorized
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -21,28 +24,38 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_session(runtime: RuntimeDep) -> Iterator[Session]:
-    yield from runtime.db.session()
+async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
+    async for session in runtime.db.session():
+        yield session
 
 
 # scope="function": the commit runs before the response is sent, so a client that got
 # its 2xx can rely on the change being durable.
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
-def current_user(request: Request, runtime: RuntimeDep, _: BearerDoc) -> Claims:
+async def get_read_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
+    async for session in runtime.db.read_session():
+        yield session
+
+
+# For routes that only read: every statement in autocommit (media_common.aio.db).
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
+
+
+async def current_user(request: Request, runtime: RuntimeDep, _: BearerDoc) -> Claims:
     """The verified token's claims as of now: deleted users and deactivated companies are
     401, a changed role replaces the token's (media_common.access)."""
     token = bearer_token(request)
     if token is None:
         raise Unauthorized("Bearer token required")
-    return runtime.access.current(runtime.verifier.verify(token))
+    return await runtime.access.current(await runtime.verifier.verify(token))
 
 
 CurrentUser = Annotated[Claims, Depends(current_user)]
 
 
-def member_company_id(
+async def member_company_id(
     company_id: Annotated[int, Path(description="Company id")], user: CurrentUser
 ) -> int:
     """The path's company id, when the caller belongs to it; any other id is not found."""
@@ -54,7 +67,7 @@ def member_company_id(
 MemberCompanyId = Annotated[int, Depends(member_company_id)]
 
 
-def admin_only(user: CurrentUser) -> Claims:
+async def admin_only(user: CurrentUser) -> Claims:
     user.require_admin("Only the company's admins may do this")
     return user
 
@@ -62,7 +75,7 @@ def admin_only(user: CurrentUser) -> Claims:
 AdminOnly = Annotated[Claims, Depends(admin_only)]
 
 
-def admin_company_id(company_id: MemberCompanyId, _: AdminOnly) -> int:
+async def admin_company_id(company_id: MemberCompanyId, _: AdminOnly) -> int:
     """The path's company id, when the caller is one of its admins."""
     return company_id
 
@@ -70,5 +83,5 @@ def admin_company_id(company_id: MemberCompanyId, _: AdminOnly) -> int:
 AdminCompanyId = Annotated[int, Depends(admin_company_id)]
 
 
-def internal_caller(request: Request, runtime: RuntimeDep) -> None:
+async def internal_caller(request: Request, runtime: RuntimeDep) -> None:
     check_internal_token(request, runtime.settings.internal_token.get_secret_value())

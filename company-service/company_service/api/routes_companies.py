@@ -11,6 +11,7 @@ from company_service.api.deps import (
     AdminCompanyId,
     CurrentUser,
     MemberCompanyId,
+    ReadSessionDep,
     RuntimeDep,
     SessionDep,
 )
@@ -40,7 +41,7 @@ router = APIRouter(prefix="/api/v1/companies", tags=["companies"])
     response_model=CompanyCreated,
     responses=error_responses(409, 422, 503),
 )
-def create_company(body: CompanyCreate, runtime: RuntimeDep) -> CompanyCreated:
+async def create_company(body: CompanyCreate, runtime: RuntimeDep) -> CompanyCreated:
     """Create a company on the free plan together with its first admin (public).
 
     All or nothing: a taken name or email (409), a bad email or password (422) or
@@ -48,16 +49,16 @@ def create_company(body: CompanyCreate, runtime: RuntimeDep) -> CompanyCreated:
     Names are unique ignoring case (NFKC case folding); emails across the platform.
     """
     now = utcnow()
-    company, admin = found_company(runtime.db, runtime.founders, body.name, body.admin, now)
+    company, admin = await found_company(runtime.db, runtime.founders, body.name, body.admin, now)
     return CompanyCreated(**CompanyRead.of(company, now).model_dump(), admin=AdminRead(**admin))
 
 
 @router.get(
     "/{company_id}", response_model=CompanyRead, responses=error_responses(401, 404, 422, 503)
 )
-def read_company(company_id: MemberCompanyId, session: SessionDep) -> CompanyRead:
+async def read_company(company_id: MemberCompanyId, session: ReadSessionDep) -> CompanyRead:
     """Your company, with its effective plan as of now (members)."""
-    return CompanyRead.of(companies.get_active_company(session, company_id), utcnow())
+    return CompanyRead.of(await companies.get_active_company(session, company_id), utcnow())
 
 
 @router.patch(
@@ -65,13 +66,13 @@ def read_company(company_id: MemberCompanyId, session: SessionDep) -> CompanyRea
     response_model=CompanyRead,
     responses=error_responses(401, 403, 404, 409, 422, 503),
 )
-def rename_company(
+async def rename_company(
     company_id: AdminCompanyId, body: CompanyUpdate, session: SessionDep
 ) -> CompanyRead:
     """Rename your company (admins; names are unique ignoring case)."""
     now = utcnow()
-    company = companies.get_active_company(session, company_id, for_update=True)
-    return CompanyRead.of(companies.rename_company(session, company, body.name, now), now)
+    company = await companies.get_active_company(session, company_id, for_update=True)
+    return CompanyRead.of(await companies.rename_company(session, company, body.name, now), now)
 
 
 @router.put(
@@ -79,7 +80,7 @@ def rename_company(
     response_model=CompanyRead,
     responses=error_responses(401, 403, 404, 422, 503),
 )
-def change_plan(
+async def change_plan(
     company_id: AdminCompanyId,
     body: Annotated[PlanChangeRequest, Body()],
     user: CurrentUser,
@@ -88,8 +89,8 @@ def change_plan(
     """Set the plan: paid until a future `expires_at` (with a UTC offset), or free (admins)."""
     now = utcnow()
     expires_at = body.expires_at if isinstance(body, PaidPlanChange) else None
-    company = companies.get_active_company(session, company_id, for_update=True)
-    companies.change_plan(
+    company = await companies.get_active_company(session, company_id, for_update=True)
+    await companies.change_plan(
         session, company, Plan(body.plan), expires_at, changed_by=user.user_id, now=now
     )
     return CompanyRead.of(company, now)
@@ -101,10 +102,10 @@ def change_plan(
     response_class=Response,
     responses=error_responses(401, 403, 404, 422, 503),
 )
-def deactivate_company(company_id: AdminCompanyId, session: SessionDep) -> Response:
+async def deactivate_company(company_id: AdminCompanyId, session: SessionDep) -> Response:
     """Deactivate your company: its users can no longer log in; it then reads as 404."""
-    company = companies.get_active_company(session, company_id, for_update=True)
-    companies.deactivate_company(session, company, utcnow())
+    company = await companies.get_active_company(session, company_id, for_update=True)
+    await companies.deactivate_company(session, company, utcnow())
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -113,14 +114,14 @@ def deactivate_company(company_id: AdminCompanyId, session: SessionDep) -> Respo
     response_model=PlanChangePage,
     responses=error_responses(401, 403, 404, 422, 503),
 )
-def plan_history(
+async def plan_history(
     company_id: AdminCompanyId,
-    session: SessionDep,
+    session: ReadSessionDep,
     page: PageQuery,
 ) -> PlanChangePage:
     """Your company's plan changes, newest first (admins)."""
-    companies.get_active_company(session, company_id)
-    changes, total = companies.list_plan_history(
+    await companies.get_active_company(session, company_id)
+    changes, total = await companies.list_plan_history(
         session, company_id, limit=page.limit, offset=page.offset
     )
     return PlanChangePage(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from company_service import companies
-from company_service.api.deps import RuntimeDep, SessionDep, internal_caller
+from company_service.api.deps import ReadSessionDep, RuntimeDep, internal_caller
 from company_service.schemas import InternalCompanyRead
 from media_common.errors import NotFound, error_responses
 from media_common.models import utcnow
@@ -20,9 +20,9 @@ router = APIRouter(
 
 
 @router.get("/inactive", responses=error_responses(401))
-def inactive_companies(runtime: RuntimeDep) -> dict[str, list[int]]:
+async def inactive_companies(runtime: RuntimeDep) -> dict[str, list[int]]:
     """The access feed: ids of the deactivated companies (their users' tokens are 401)."""
-    return {"ids": companies.inactive_company_ids(runtime.db)}
+    return {"ids": await companies.inactive_company_ids(runtime.db)}
 
 
 @router.get(
@@ -30,9 +30,9 @@ def inactive_companies(runtime: RuntimeDep) -> dict[str, list[int]]:
     response_model=InternalCompanyRead,
     responses=error_responses(401, 404, 422),
 )
-def read_company_internal(company_id: int, session: SessionDep) -> InternalCompanyRead:
+async def read_company_internal(company_id: int, session: ReadSessionDep) -> InternalCompanyRead:
     """A company by id, deactivated ones included (`Authorization: Bearer <INTERNAL_TOKEN>`)."""
-    company = companies.find_company(session, company_id)
+    company = await companies.find_company(session, company_id)
     if company is None:
         raise NotFound("Company not found")
     return InternalCompanyRead.of(company, utcnow())

@@ -7,18 +7,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
+from media_common.aio.db import Database
+from media_common.settings import ServiceSettings
 from media_common.testing_http import LoopbackServer, answer_json
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -106,3 +112,22 @@ class JwksServer:
 
     def close(self) -> None:
         self._http.close()
+
+
+def run_with_database(
+    settings: ServiceSettings,
+    work: Callable[[Database], Awaitable[T]],
+    *,
+    pool_size: int = 5,
+) -> T:
+    """Run `work` on a fresh event loop with a `Database` of its own (an async engine's
+    connections belong to the loop that opened them), disposed afterwards."""
+
+    async def main() -> T:
+        database = Database(settings, pool_size=pool_size)
+        try:
+            return await work(database)
+        finally:
+            await database.dispose()
+
+    return asyncio.run(main())

@@ -107,3 +107,14 @@ def _ping_when_idle(engine: AsyncEngine) -> None:
         if not alive:
             # The pool discards this connection and checks out (or opens) another.
             raise exc.DisconnectionError("connection found dead after being idle")
+
+
+def violated_constraint(error: exc.DBAPIError) -> str | None:
+    """The name of the constraint a statement violated (asyncpg's error, under
+    SQLAlchemy's wrapper), or None."""
+    return getattr(error.orig.__cause__, "constraint_name", None) if error.orig else None
+
+
+def sqlstate(error: exc.DBAPIError) -> str | None:
+    """The SQLSTATE of a failed statement (`55P03` lock not available, ...), or None."""
+    return getattr(error.orig, "sqlstate", None) if error.orig else None
