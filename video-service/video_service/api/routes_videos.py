@@ -14,10 +14,12 @@ from video_service.api.deps import (
     AdminVideo,
     CompanyVideo,
     CurrentUser,
+    ReadSessionDep,
     RuntimeDep,
     SessionDep,
     VideoId,
 )
+from video_service.listing import AnyRow
 from video_service.models import Video
 from video_service.schemas import VideoPage, VideoRead, VideoUpdate
 
@@ -25,16 +27,16 @@ router = APIRouter(prefix="/api/v1/videos", tags=["videos"])
 
 
 @router.get("", response_model=VideoPage, responses=error_responses(401, 403, 422))
-def list_videos(
+async def list_videos(
     user: CurrentUser,
-    session: SessionDep,
+    session: ReadSessionDep,
     page: PageQuery,
     deleted: Annotated[bool, Query(description="true: the trash (admins only)")] = False,
 ) -> VideoPage:
     """The company's videos, newest first; `?deleted=true` lists the trash (admins)."""
     if deleted:
         user.require_admin("Only company admins may see deleted videos")
-    items, total = videos.list_videos(
+    items, total = await videos.list_videos(
         session, user.company_id, trash=deleted, limit=page.limit, offset=page.offset
     )
     return VideoPage(
@@ -46,7 +48,7 @@ def list_videos(
 
 
 @router.get("/{video_id}", response_model=VideoRead, responses=error_responses(401, 404, 422))
-def get_video(video: CompanyVideo) -> Video:
+async def get_video(video: CompanyVideo) -> AnyRow:
     """One video of the company (a deleted one is 404)."""
     return video
 
@@ -54,15 +56,15 @@ def get_video(video: CompanyVideo) -> Video:
 @router.patch(
     "/{video_id}", response_model=VideoRead, responses=error_responses(401, 403, 404, 422)
 )
-def update_video(video: AdminVideo, changes: VideoUpdate, session: SessionDep) -> Video:
+async def update_video(video: AdminVideo, changes: VideoUpdate, session: SessionDep) -> Video:
     """Change title and/or description (admins); an empty body changes nothing."""
-    return videos.update_video(session, video, changes)
+    return await videos.update_video(session, video, changes)
 
 
 @router.delete("/{video_id}", status_code=204, responses=error_responses(401, 403, 404, 422))
-def delete_video(video_id: VideoId, admin: AdminOnly, session: SessionDep) -> Response:
+async def delete_video(video_id: VideoId, admin: AdminOnly, session: SessionDep) -> Response:
     """Soft-delete (admins): hidden from lists, reads and streams; the bytes are kept."""
-    videos.soft_delete(session, admin.company_id, video_id)
+    await videos.soft_delete(session, admin.company_id, video_id)
     return Response(status_code=204)
 
 
@@ -71,11 +73,11 @@ def delete_video(video_id: VideoId, admin: AdminOnly, session: SessionDep) -> Re
     response_model=VideoRead,
     responses=error_responses(401, 403, 404, 409, 422, 503),
 )
-def restore_video(
+async def restore_video(
     video_id: VideoId, admin: AdminOnly, session: SessionDep, runtime: RuntimeDep
 ) -> Video:
     """Restore a deleted video (admins, paid plan: else 403 PLAN_REQUIRED; not deleted: 409)."""
-    return videos.restore(
+    return await videos.restore(
         session,
         admin.company_id,
         video_id,
