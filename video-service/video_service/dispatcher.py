@@ -17,7 +17,7 @@ from datetime import timedelta
 
 import httpx
 from prometheus_client import Counter, Gauge
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from media_common.aio.internal_http import InternalClient
@@ -27,6 +27,9 @@ from media_common.request_id import HEADER as REQUEST_ID_HEADER
 from video_service.models import OutboxEntry
 
 logger = logging.getLogger(__name__)
+# Inlined, not bound: the partial indexes on pending rows apply only when the planner sees
+# the constant (asyncpg's prepared statements may be planned generically).
+PENDING_STATUS = literal("pending", literal_execute=True)
 
 BATCH_SIZE = 50
 BACKOFF_BASE = 0.05
@@ -98,7 +101,8 @@ class OutboxDispatcher:
                 await session.scalars(
                     select(OutboxEntry)
                     .where(
-                        OutboxEntry.status == "pending", OutboxEntry.next_attempt_at <= func.now()
+                        OutboxEntry.status == PENDING_STATUS,
+                        OutboxEntry.next_attempt_at <= func.now(),
                     )
                     .order_by(OutboxEntry.id)
                     .limit(BATCH_SIZE)
@@ -113,7 +117,9 @@ class OutboxDispatcher:
                 if outcome.peer_down:
                     break  # the rest would fail the same way; they stay due for next round
             pending = await session.scalar(
-                select(func.count()).select_from(OutboxEntry).where(OutboxEntry.status == "pending")
+                select(func.count())
+                .select_from(OutboxEntry)
+                .where(OutboxEntry.status == PENDING_STATUS)
             )
             PENDING.set(pending or 0)
         return handled

@@ -14,7 +14,7 @@ from media_common.errors import Conflict, NotFound
 from media_common.models import utcnow
 from video_service.listing import AnyRow, page_with_total
 from video_service.media_events import lock_video, record_job_event
-from video_service.models import ACTIVE_JOB_STATUSES, MediaJob, Video
+from video_service.models import ACTIVE_JOB_STATUSES, ONE_ACTIVE_PREDICATE, MediaJob, Video
 from video_service.queue import JobQueue
 from video_service.video_status import settle_video_status
 
@@ -57,7 +57,9 @@ async def enqueue_job(
             .values(video_id=video.id, company_id=video.company_id, type=job_type)
             .on_conflict_do_nothing(
                 index_elements=["video_id", "type"],
-                index_where=MediaJob.status.in_(ACTIVE_JOB_STATUSES),
+                # The partial index's predicate as a literal: a bound parameter would keep
+                # PostgreSQL from inferring the index once it plans the statement generically.
+                index_where=ONE_ACTIVE_PREDICATE,
             )
             .returning(MediaJob.id)
         )

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from prometheus_client import Counter
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from media_common.aio.periodic import Periodic
@@ -41,6 +41,9 @@ from video_service.webhook_sender import SendResult, WebhookSender
 from video_service.webhook_signing import signature_header
 
 logger = logging.getLogger(__name__)
+# Inlined, not bound: the partial indexes on pending rows apply only when the planner sees
+# the constant (asyncpg's prepared statements may be planned generically).
+PENDING_STATUS = literal("pending", literal_execute=True)
 
 FIRST_RETRY_SECONDS = 10.0
 MAX_RETRY_SECONDS = 3600.0
@@ -161,11 +164,11 @@ class WebhookDeliverer:
 
     async def claim(self, limit: int) -> list[Claim]:
         """Lease up to `limit` due deliveries, at most `per_endpoint` in flight each."""
-        due = (Delivery.status == "pending", Delivery.next_attempt_at <= func.now())
+        due = (Delivery.status == PENDING_STATUS, Delivery.next_attempt_at <= func.now())
         async with self.sessionmaker.begin() as session:
             saturated = (
                 select(Delivery.endpoint_id)
-                .where(Delivery.status == "pending", Delivery.lease_token.is_not(None))
+                .where(Delivery.status == PENDING_STATUS, Delivery.lease_token.is_not(None))
                 .where(Delivery.next_attempt_at > func.now())
                 .group_by(Delivery.endpoint_id)
                 .having(func.count() >= self.per_endpoint)
@@ -204,7 +207,7 @@ class WebhookDeliverer:
             await session.scalar(
                 select(func.count())
                 .select_from(Delivery)
-                .where(Delivery.endpoint_id == endpoint.id, Delivery.status == "pending")
+                .where(Delivery.endpoint_id == endpoint.id, Delivery.status == PENDING_STATUS)
                 .where(Delivery.lease_token.is_not(None), Delivery.next_attempt_at > func.now())
             )
             or 0
@@ -216,7 +219,7 @@ class WebhookDeliverer:
             await session.execute(
                 select(Delivery, WebhookEvent)
                 .join(WebhookEvent, WebhookEvent.id == Delivery.event_id)
-                .where(Delivery.endpoint_id == endpoint.id, Delivery.status == "pending")
+                .where(Delivery.endpoint_id == endpoint.id, Delivery.status == PENDING_STATUS)
                 .where(Delivery.next_attempt_at <= func.now())
                 .order_by(Delivery.next_attempt_at, Delivery.id)
                 .limit(take)
