@@ -18,11 +18,11 @@ from media_common.aio.internal_http import InternalClient
 from media_common.storage import ObjectStorage, storage_from_settings
 from video_service.company_client import CompanyPlans
 from video_service.dispatcher import OutboxDispatcher
+from video_service.output_cache import OutputCache
 from video_service.playback import PlaybackTokens
 from video_service.queue import JobQueue
 from video_service.settings import Settings
 from video_service.sweeper import OrphanSweeper
-from video_service.video_cache import VideoCache
 from video_service.videos import VIDEOS_DELETED
 from video_service.views import OUTBOX_WRITTEN, SeenViews
 from video_service.webhook_delivery import WebhookDeliverer
@@ -47,7 +47,7 @@ class Runtime:
     webhook_secrets: SecretBox
     webhooks: WebhookDeliverer
     queue: JobQueue
-    videos: VideoCache
+    outputs: OutputCache
     access: AccessState
 
     @classmethod
@@ -96,7 +96,7 @@ class Runtime:
                 poll_seconds=settings.webhook_poll_seconds,
             ),
             queue=JobQueue(db.engine),
-            videos=VideoCache(db.read_sessionmaker),
+            outputs=OutputCache(db.read_sessionmaker),
             access=AccessState.for_feeds(
                 [
                     UserFeed(feed_client(settings.user_service_url, settings)),
@@ -109,13 +109,13 @@ class Runtime:
     def committed(self, info: Mapping[str, Any]) -> None:
         """What follows a request's commit in this process, from what its session wrote:
         new point credits and webhook events are sent now rather than at the next poll,
-        deleted videos stop streaming here at once."""
+        the HLS segments of deleted videos stop here at once."""
         if info.get(OUTBOX_WRITTEN):
             self.dispatcher.wake()
         if info.get(EVENTS_WRITTEN):
             self.webhooks.wake()
         for video_id in info.get(VIDEOS_DELETED, ()):
-            self.videos.forget(video_id)
+            self.outputs.forget(video_id)
 
     async def start(self) -> None:
         await self.access.start()

@@ -7,9 +7,11 @@ change ORM entities inside the request's transaction.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any, TypeAlias
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from media_common.errors import Conflict, NotFound
 from media_common.models import utcnow
@@ -18,8 +20,10 @@ from video_service.models import Video
 from video_service.schemas import VideoUpdate
 from video_service.webhooks import VIDEO_DELETED, VIDEO_RESTORED, emit_video_event
 
+Columns: TypeAlias = tuple[InstrumentedAttribute[Any], ...]
+
 # What the API shows of a video (VideoRead), and the outputs' locations.
-SHOWN = (
+SHOWN: Columns = (
     Video.id,
     Video.title,
     Video.description,
@@ -37,18 +41,25 @@ SHOWN = (
     Video.updated_at,
     Video.deleted_at,
 )
-WITH_OUTPUTS = (*SHOWN, Video.thumbnail_key, Video.hls_prefix)
+WITH_OUTPUTS: Columns = (*SHOWN, Video.thumbnail_key, Video.hls_prefix)
+# What the stream needs (its hot path reads no other column).
+STREAMED: Columns = (Video.id, Video.storage_key, Video.size_bytes, Video.content_type)
 # Set on a session that soft-deleted videos (their ids): once it commits, this process
-# forgets them in its VideoCache at once (other processes within the cache's TTL).
+# forgets them in its OutputCache at once (other processes within the cache's TTL).
 VIDEOS_DELETED = "videos_deleted"
 
 
-async def read_video(session: AsyncSession, company_id: int, video_id: int) -> AnyRow:
-    """The company's live video as a row of `WITH_OUTPUTS`, in one statement; another
+async def read_video(
+    session: AsyncSession,
+    company_id: int,
+    video_id: int,
+    columns: Columns = WITH_OUTPUTS,
+) -> AnyRow:
+    """The company's live video as a row of `columns`, in one statement; another
     company's, a deleted or a missing one is NOT_FOUND alike."""
     row = (
         await session.execute(
-            select(*WITH_OUTPUTS).where(
+            select(*columns).where(
                 Video.id == video_id,
                 Video.company_id == company_id,
                 Video.deleted_at.is_(None),

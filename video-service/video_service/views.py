@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from sqlalchemy import insert
+from sqlalchemy import BigInteger, Integer, String, insert, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,27 +29,35 @@ def idempotency_key(user_id: int, video_id: int) -> str:
 async def record_view(
     session: AsyncSession, user_id: int, company_id: int, video_id: int, points: int
 ) -> bool:
-    """Record the view; True when it was the first (and an outbox row was added)."""
-    view_id = (
-        await session.execute(
-            pg_insert(View)
-            .values(user_id=user_id, company_id=company_id, video_id=video_id)
-            .on_conflict_do_nothing(index_elements=["user_id", "video_id"])
-            .returning(View.id)
-        )
-    ).scalar_one_or_none()
-    if view_id is None:
-        return False
-    await session.execute(
-        insert(OutboxEntry).values(
-            idempotency_key=idempotency_key(user_id, video_id),
-            user_id=user_id,
-            amount=points,
-            reason=REASON,
-            reference=f"video:{video_id}",
-            request_id=current_request_id(),
-        )
+    """Record the view; True when it was the first (and an outbox row was added).
+
+    One statement: the outbox row is inserted from what the view insert returned, so both
+    rows exist or neither, and a view already recorded costs one round trip.
+    """
+    view = (
+        pg_insert(View)
+        .values(user_id=user_id, company_id=company_id, video_id=video_id)
+        .on_conflict_do_nothing(index_elements=["user_id", "video_id"])
+        .returning(View.id)
+        .cte("new_view")
     )
+    credit = (
+        insert(OutboxEntry)
+        .from_select(
+            ["idempotency_key", "user_id", "amount", "reason", "reference", "request_id"],
+            select(
+                literal(idempotency_key(user_id, video_id), String),
+                literal(user_id, BigInteger),
+                literal(points, Integer),
+                literal(REASON, String),
+                literal(f"video:{video_id}", String),
+                literal(current_request_id(), String),
+            ).select_from(view),
+        )
+        .returning(OutboxEntry.id)
+    )
+    if (await session.execute(credit)).scalar_one_or_none() is None:
+        return False
     session.info[OUTBOX_WRITTEN] = True
     return True
 

@@ -14,14 +14,13 @@ from fastapi import Depends, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from media_common.auth import BearerDoc, Claims, bearer_token
-from media_common.errors import NotFound, Unauthorized
+from media_common.errors import Unauthorized
 from media_common.paging import INT64_MAX
 from video_service import jobs, videos
 from video_service.listing import AnyRow
 from video_service.models import MediaJob, Video
 from video_service.playback import Viewer
 from video_service.runtime import Runtime
-from video_service.video_cache import CachedVideo
 
 
 async def get_runtime(request: Request) -> Runtime:
@@ -89,6 +88,25 @@ async def company_video(video_id: VideoId, user: CurrentUser, session: ReadSessi
 CompanyVideo = Annotated[AnyRow, Depends(company_video)]
 
 
+async def looked_up(
+    runtime: Runtime, company_id: int, video_id: int, columns: videos.Columns
+) -> AnyRow:
+    """The live video in an autocommit session of its own, released at once (one round
+    trip): the routes that start playback write the view afterwards in `SessionDep`, and
+    a request never holds two pooled connections at a time (under a burst of requests,
+    holding one while waiting for another can exhaust the pool)."""
+    async with runtime.db.read_sessionmaker() as session:
+        return await videos.read_video(session, company_id, video_id, columns)
+
+
+async def playback_video(video_id: VideoId, user: CurrentUser, runtime: RuntimeDep) -> AnyRow:
+    """A live video of the caller's company, for a playback URL (`looked_up`)."""
+    return await looked_up(runtime, user.company_id, video_id, videos.WITH_OUTPUTS)
+
+
+PlaybackVideo = Annotated[AnyRow, Depends(playback_video)]
+
+
 async def admin_video(video_id: VideoId, admin: AdminOnly, session: SessionDep) -> Video:
     """A live video of the admin's company, to change in the request's transaction."""
     return await videos.get_video(session, admin.company_id, video_id)
@@ -129,17 +147,21 @@ async def streamable_video(
 StreamableVideo = Annotated[AnyRow, Depends(streamable_video)]
 
 
-async def cached_video(video_id: VideoId, viewer: StreamViewer, runtime: RuntimeDep) -> CachedVideo:
-    """What the stream and HLS paths need of a live video of the viewer's company, from
-    the process's VideoCache (no query while it is fresh; video_cache.py says how long a
-    delete may take to be seen)."""
-    video = await runtime.videos.get(video_id)
-    if video is None or video.company_id != viewer.company_id:
-        raise NotFound("Video not found")
-    return video
+async def viewed_video(video_id: VideoId, viewer: StreamViewer, runtime: RuntimeDep) -> AnyRow:
+    """A live video of the viewer's company, whose playback starts (`looked_up`)."""
+    return await looked_up(runtime, viewer.company_id, video_id, videos.WITH_OUTPUTS)
 
 
-CachedStreamVideo = Annotated[CachedVideo, Depends(cached_video)]
+ViewedVideo = Annotated[AnyRow, Depends(viewed_video)]
+
+
+async def stream_target(video_id: VideoId, viewer: StreamViewer, runtime: RuntimeDep) -> AnyRow:
+    """What the stream needs of a live video of the viewer's company (`videos.STREAMED`),
+    looked up on every request (`looked_up`): a delete stops every replica at once."""
+    return await looked_up(runtime, viewer.company_id, video_id, videos.STREAMED)
+
+
+StreamTarget = Annotated[AnyRow, Depends(stream_target)]
 
 JobId = Annotated[int, Path(ge=1, le=INT64_MAX, description="Job id")]
 

@@ -1,6 +1,6 @@
 """The pipeline's outputs: the poster, the HLS master playlist, rendition playlists and
 segments. Behind the gateway nginx sends the bytes (X-Accel-Redirect); the service only
-decides. Segments cost no database query while the VideoCache is fresh (token in memory).
+decides. Segments cost no database query while the OutputCache is fresh (token in memory).
 Whatever reads storage runs in a thread."""
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from fastapi.responses import StreamingResponse
 from media_common.errors import NotFound, error_responses
 from media_common.storage import ObjectStorage
 from video_service.api.deps import (
-    CachedStreamVideo,
     RuntimeDep,
     SessionDep,
     StreamableVideo,
     StreamViewer,
+    VideoId,
+    ViewedVideo,
 )
 from video_service.api.playback_count import count_view
 from video_service.media.outputs import content_type
@@ -104,7 +105,7 @@ MASTER_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 @router.get("/{video_id}/hls/master.m3u8", response_class=Response, responses=MASTER_RESPONSES)
 async def get_master_playlist(
-    video: StreamableVideo,
+    video: ViewedVideo,
     viewer: StreamViewer,
     session: SessionDep,
     runtime: RuntimeDep,
@@ -142,7 +143,7 @@ HLS_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 @router.get("/{video_id}/hls/{rendition}/{name}", response_class=Response, responses=HLS_RESPONSES)
 async def get_hls_file(
-    video: CachedStreamVideo,
+    video_id: VideoId,
     rendition: Rendition,
     name: HlsFile,
     viewer: StreamViewer,
@@ -151,12 +152,13 @@ async def get_hls_file(
     accel: Accel = None,
 ) -> Response:
     """A rendition playlist (its segment URIs carry the token) or a segment. Authorised by
-    the token alone plus the cached look at the video: no database query per segment."""
-    if video.hls_prefix is None:
+    the token alone plus a cached look at the video: no database query per segment."""
+    outputs = await runtime.outputs.get(video_id)
+    if outputs is None or outputs.company_id != viewer.company_id or outputs.hls_prefix is None:
         raise NotFound("Not found")
-    key = f"{video.hls_prefix}/{rendition}/{name}"
+    key = f"{outputs.hls_prefix}/{rendition}/{name}"
     if name.endswith(".m3u8"):
         if token is None:
-            token, _ = runtime.playback.issue(viewer, video.id)
+            token, _ = runtime.playback.issue(viewer, video_id)
         return await _send(runtime, key, accel, playlist_token=token)
     return await _send(runtime, key, accel)

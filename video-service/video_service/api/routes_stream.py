@@ -10,11 +10,11 @@ from fastapi.responses import StreamingResponse
 
 from media_common.errors import error_responses
 from video_service.api.deps import (
-    CachedStreamVideo,
-    CompanyVideo,
     CurrentUser,
+    PlaybackVideo,
     RuntimeDep,
     SessionDep,
+    StreamTarget,
     StreamViewer,
 )
 from video_service.api.playback_count import count_view
@@ -60,7 +60,7 @@ STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
 )
 async def stream_video(
     request: Request,
-    video: CachedStreamVideo,
+    video: StreamTarget,
     viewer: StreamViewer,
     session: SessionDep,
     runtime: RuntimeDep,
@@ -70,8 +70,8 @@ async def stream_video(
     """Stream the video (Range supported)."""
     is_get = request.method == "GET"
     if accel == "1":
-        # The hot path: token in memory, the video from the VideoCache, the view write
-        # only for a pair this process has not seen viewed: usually no query at all.
+        # The hot path: the token checked in memory, one autocommit statement for the
+        # video, the view written only for a pair this process has not seen viewed.
         if is_get and counts_as_view(range_header):
             await count_view(session, runtime, viewer, video.id)
         # No I/O: a local path, or an S3 URL presigned locally (the region is configured).
@@ -107,7 +107,7 @@ async def stream_video(
     responses=error_responses(401, 404, 422),
 )
 async def create_playback(
-    video: CompanyVideo, user: CurrentUser, session: SessionDep, runtime: RuntimeDep
+    video: PlaybackVideo, user: CurrentUser, session: SessionDep, runtime: RuntimeDep
 ) -> PlaybackRead:
     """Stream, HLS and poster URLs with a short-lived signed token, for players that cannot
     send headers (`hls_url`, `thumbnail_url`: null until the outputs exist)."""
