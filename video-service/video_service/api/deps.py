@@ -8,6 +8,7 @@ routes that only read take `ReadSessionDep` (autocommit, one round trip per stat
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
@@ -32,16 +33,11 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
-    transaction = runtime.db.session()
-    session = await anext(transaction)
-    try:
+    # As a context manager, the Database sees the route's error (rollback, or the commit
+    # of an AppError that keeps its changes) and its success (the commit).
+    async with asynccontextmanager(runtime.db.session)() as session:
         yield session
-    except BaseException as error:
-        # rolled back (or committed: AppError.keeps_changes) by the Database; re-raised
-        await transaction.athrow(error)
-        raise
-    await anext(transaction, None)  # the commit
-    runtime.committed(session.info)
+    runtime.committed(session.info)  # reached only once the transaction has committed
 
 
 # scope="function": the transaction commits when the route returns, before the response
