@@ -9,12 +9,13 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
+import asyncpg
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Integer, bindparam, create_engine, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from media_common.aio import db as aio_db
-from media_common.aio.db import Database
+from media_common.aio.db import Database, Query
 from media_common.errors import AppError, NotFound
 from media_common.settings import ServiceSettings
 from media_common.testing import DbParams
@@ -106,3 +107,46 @@ def test_a_connection_killed_while_idle_is_replaced(
         asyncio.run(scenario())
     finally:
         admin.dispose()
+
+
+def test_compiled_queries_read_rows_by_label_and_attribute(test_db: DbParams) -> None:
+    numbers = Query(
+        select(
+            literal_column("n").label("n"), (literal_column("n") * bindparam("factor")).label("x")
+        )
+        .select_from(text("generate_series(1, 5) AS n"))
+        .where(literal_column("n") <= bindparam("upto"))
+        .order_by(literal_column("n"))
+    )
+    with pytest.raises(TypeError, match="upto"):
+        numbers.arguments({"factor": 2})
+
+    async def scenario() -> None:
+        database = Database(settings(test_db))
+        rows = await database.reader.all(numbers, factor=10, upto=3)
+        assert [(row.n, row["x"]) for row in rows] == [(1, 10), (2, 20), (3, 30)]
+        first = await database.reader.one(numbers, factor=1, upto=5)
+        assert first is not None and first == {"n": 1, "x": 1}
+        assert await database.reader.one(numbers, factor=1, upto=0) is None
+        assert await database.reader.scalar(numbers, factor=7, upto=1) == 1
+        with pytest.raises(AttributeError):
+            _ = first.missing
+        await database.dispose()
+
+    asyncio.run(scenario())
+
+
+def test_a_failed_read_does_not_return_its_connection_to_the_pool(test_db: DbParams) -> None:
+    failing = Query(select(literal_column("1") / bindparam("zero", type_=Integer)))
+    pid = Query(select(literal_column("pg_backend_pid()").label("pid")))
+
+    async def scenario() -> None:
+        database = Database(settings(test_db), pool_size=1)
+        before = await database.reader.scalar(pid)
+        with pytest.raises(asyncpg.DivisionByZeroError):
+            await database.reader.scalar(failing, zero=0)
+        after = await database.reader.scalar(pid)
+        assert after != before  # a fresh connection, and the pool still serves
+        await database.dispose()
+
+    asyncio.run(scenario())
