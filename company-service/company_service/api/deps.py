@@ -26,7 +26,7 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
-    async for session in runtime.db.session():
+    async with runtime.db.session() as session:
         yield session
 
 
@@ -36,7 +36,7 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 async def get_read_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
-    async for session in runtime.db.read_session():
+    async with runtime.db.read_session() as session:
         yield session
 
 

@@ -6,7 +6,6 @@ Every dependency is `async def`: a plain `def` one would hop through the thread 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Annotated
 
@@ -31,9 +30,7 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
-    # As a context manager, not `async for`: the route's error must reach db.session()
-    # (an error that keeps its changes commits them: a reused refresh token's revocation).
-    async with asynccontextmanager(runtime.db.session)() as session:
+    async with runtime.db.session() as session:
         yield session
 
 
@@ -43,7 +40,7 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 async def get_read_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
-    async with asynccontextmanager(runtime.db.read_session)() as session:
+    async with runtime.db.read_session() as session:
         yield session
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import ClauseElement, event, exc, text
@@ -71,8 +72,12 @@ class Database:
         )
         self.reader = Reader(self.engine)
 
+    @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """FastAPI dependency: the request's transaction (see the module docstring)."""
+        """The request's transaction (see the module docstring). A context manager, so a
+        dependency wraps it with `async with` and the route's error reaches it: with
+        `async for` the error would end the loop instead, and the transaction would be
+        rolled back only when the generator is collected, whatever the error said."""
         async with self.sessionmaker() as session:
             try:
                 yield session
@@ -84,8 +89,9 @@ class Database:
                 await session.rollback()
                 raise
 
+    @asynccontextmanager
     async def read_session(self) -> AsyncIterator[AsyncSession]:
-        """FastAPI dependency: statements in autocommit, for routes that only read."""
+        """Statements in autocommit, for routes that only read."""
         async with self.read_sessionmaker() as session:
             yield session
 
