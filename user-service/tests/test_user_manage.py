@@ -22,17 +22,20 @@ def test_me(make: Factory, client: TestClient) -> None:
 
 @contextmanager
 def statements(client: TestClient) -> Iterator[list[str]]:
-    """The SQL statements the app sends meanwhile."""
-    engine = client.app.state.runtime.db.engine.sync_engine
+    """The SQL statements the app sends meanwhile (through SQLAlchemy and the reader)."""
+    db = client.app.state.runtime.db
+    engine = db.engine.sync_engine
     seen: list[str] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         seen.append(statement)
 
     event.listen(engine, "before_cursor_execute", record)
+    db.reader.observers.append(seen.append)
     try:
         yield seen
     finally:
+        db.reader.observers.remove(seen.append)
         event.remove(engine, "before_cursor_execute", record)
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TypeAlias
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from media_common.aio.db import violated_constraint
-from media_common.aio.paging import AnyRow, fetch_page
+from media_common.aio.db import Query, Reader, Row, violated_constraint
+from media_common.aio.paging import PagedQuery, read_page
 from media_common.auth import Claims
 from media_common.errors import Conflict, Forbidden, NotFound
 from media_common.models import utcnow
@@ -24,7 +24,8 @@ ADMIN, MEMBER = "admin", "member"
 
 _USERS = User.__table__.c
 # What the API shows of a user (schemas.UserRead), read as plain columns: the hot read
-# paths (the caller's own row, the admin's list) build no ORM objects.
+# paths (the caller's own row, the admin's list) build no ORM objects and run statements
+# compiled once (media_common.aio.db.Query) on the reader.
 ACCOUNT_COLUMNS = (
     _USERS.id,
     _USERS.email,
@@ -36,7 +37,20 @@ ACCOUNT_COLUMNS = (
     _USERS.updated_at,
 )
 # A row of ACCOUNT_COLUMNS (attribute access by column name, as schemas.UserRead reads it).
-Account: TypeAlias = AnyRow
+Account: TypeAlias = Row
+
+_LIVE_ACCOUNT = Query(
+    select(*ACCOUNT_COLUMNS).where(
+        _USERS.id == bindparam("user_id"),
+        _USERS.company_id == bindparam("company_id"),
+        _USERS.deleted_at.is_(None),
+    )
+)
+_COMPANY_USERS = PagedQuery(
+    select(*ACCOUNT_COLUMNS)
+    .where(_USERS.company_id == bindparam("company_id"), _USERS.deleted_at.is_(None))
+    .order_by(_USERS.created_at.desc(), _USERS.id.desc())
+)
 
 
 async def create_user(
@@ -76,14 +90,11 @@ async def _email_taken(session: AsyncSession, email: str) -> bool:
     return (await session.scalars(query)).first() is not None
 
 
-async def find_account(conn: AsyncConnection, user_id: int, company_id: int) -> Account | None:
+async def find_account(reader: Reader, user_id: int, company_id: int) -> Account | None:
     """The live user `user_id` of `company_id` as the API shows it, in one statement."""
     if not (0 < user_id <= INT64_MAX and 0 < company_id <= INT64_MAX):
         return None
-    query = select(*ACCOUNT_COLUMNS).where(
-        _USERS.id == user_id, _USERS.company_id == company_id, _USERS.deleted_at.is_(None)
-    )
-    return (await conn.execute(query)).first()
+    return await reader.one(_LIVE_ACCOUNT, user_id=user_id, company_id=company_id)
 
 
 async def find_live_user(session: AsyncSession, user_id: int) -> User | None:
@@ -103,17 +114,9 @@ async def visible_user(session: AsyncSession, viewer: Claims, user_id: int) -> U
     return user
 
 
-async def visible_account(session: AsyncSession, viewer: Claims, user_id: int) -> Account:
+async def visible_account(reader: Reader, viewer: Claims, user_id: int) -> Account:
     """`visible_user` for reading only: the same rules, plain columns."""
-    row = (
-        await session.execute(
-            select(*ACCOUNT_COLUMNS).where(
-                _USERS.id == user_id,
-                _USERS.company_id == viewer.company_id,
-                _USERS.deleted_at.is_(None),
-            )
-        )
-    ).first()
+    row = await find_account(reader, user_id, viewer.company_id)
     if row is None:
         raise NotFound("User not found")
     if row.id != viewer.user_id and not viewer.is_admin:
@@ -122,15 +125,10 @@ async def visible_account(session: AsyncSession, viewer: Claims, user_id: int) -
 
 
 async def list_company_users(
-    session: AsyncSession, company_id: int, page: PageParams
+    reader: Reader, company_id: int, page: PageParams
 ) -> tuple[list[Account], int]:
     """A page of the company's live users, newest first, and how many there are."""
-    query = (
-        select(*ACCOUNT_COLUMNS)
-        .where(_USERS.company_id == company_id, _USERS.deleted_at.is_(None))
-        .order_by(_USERS.created_at.desc(), _USERS.id.desc())
-    )
-    return await fetch_page(session, query, page)
+    return await read_page(reader, _COMPANY_USERS, page, company_id=company_id)
 
 
 async def update_user(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from media_common.aio.db import Query, Reader
 from media_common.errors import InvalidCredentials, Unauthorized
 from media_common.models import utcnow
 from user_service.company_client import CompanyDirectory
@@ -19,6 +20,12 @@ from user_service.refresh_tokens import (
 )
 from user_service.schemas import TokenPair
 from user_service.tokens import AccessTokens
+
+_LOGIN_ACCOUNT = Query(
+    select(User.id, User.company_id, User.role, User.password_hash).where(
+        User.email == bindparam("email"), User.deleted_at.is_(None)
+    )
+)
 
 
 class RefreshTokenReused(Unauthorized):
@@ -33,13 +40,13 @@ class Authenticator:
     def __init__(
         self,
         *,
-        reader: AsyncEngine,
+        reader: Reader,
         passwords: PasswordHasher,
         access_tokens: AccessTokens,
         companies: CompanyDirectory,
         refresh_ttl: timedelta,
     ) -> None:
-        """`reader` hands out autocommit connections (one statement, one round trip)."""
+        """`reader` runs one statement on a connection given back at once."""
         self.reader = reader
         self.passwords = passwords
         self.access_tokens = access_tokens
@@ -53,14 +60,7 @@ class Authenticator:
         transaction (`session`) starts only after bcrypt and company-service have
         answered, so a slow login holds no connection while it waits.
         """
-        async with self.reader.connect() as conn:
-            user = (
-                await conn.execute(
-                    select(User.id, User.company_id, User.role, User.password_hash).where(
-                        User.email == email, User.deleted_at.is_(None)
-                    )
-                )
-            ).first()
+        user = await self.reader.one(_LOGIN_ACCOUNT, email=email)
         # verify() runs for unknown emails too: both failures take one bcrypt check.
         matches = await self.passwords.verify(password, user.password_hash if user else None)
         if user is None or not matches:

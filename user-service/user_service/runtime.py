@@ -11,8 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from media_common.aio.access import AccessState, CompanyFeed, feed_client
 from media_common.aio.db import Database
 from media_common.aio.internal_http import InternalClient
@@ -30,9 +28,6 @@ from user_service.tokens import AccessTokens, SigningKey
 class Runtime:
     settings: Settings
     db: Database
-    # The same pool in autocommit: one statement, one round trip, the connection given
-    # back at once (the caller's row on every request, the account of a login).
-    reader: AsyncEngine
     passwords: PasswordHasher
     access_tokens: AccessTokens
     companies: CompanyDirectory
@@ -44,7 +39,6 @@ class Runtime:
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
         db = Database(settings)
-        reader = db.engine.execution_options(isolation_level="AUTOCOMMIT")
         passwords = PasswordHasher(settings.bcrypt_rounds)
         access_tokens = AccessTokens(
             SigningKey(settings.jwt_private_key.get_secret_value()),
@@ -63,7 +57,7 @@ class Runtime:
             )
         )
         authenticator = Authenticator(
-            reader=reader,
+            reader=db.reader,
             passwords=passwords,
             access_tokens=access_tokens,
             companies=companies,
@@ -72,7 +66,6 @@ class Runtime:
         return cls(
             settings,
             db,
-            reader,
             passwords,
             access_tokens,
             companies,

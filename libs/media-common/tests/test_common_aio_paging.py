@@ -8,10 +8,10 @@ import uuid
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import column, event, select, table, text
+from sqlalchemy import bindparam, column, event, select, table, text
 
 from media_common.aio.db import Database
-from media_common.aio.paging import PageQuery, fetch_page, page_params
+from media_common.aio.paging import PagedQuery, PageQuery, fetch_page, page_params, read_page
 from media_common.paging import PageParams
 from media_common.settings import ServiceSettings
 from media_common.testing import DbParams, run_with_database
@@ -64,3 +64,35 @@ def test_the_page_query_runs_on_the_event_loop() -> None:
     assert client.get("/items?limit=100&offset=7").json() == {"limit": 100, "offset": 7}
     for query in ("limit=0", "limit=101", "offset=-1", f"offset={2**63}", "limit=x"):
         assert client.get(f"/items?{query}").status_code == 422, query
+
+
+def test_a_compiled_page_on_the_reader(test_db: DbParams) -> None:
+    name = f"paging_{uuid.uuid4().hex[:8]}"
+    numbers = table(name, column("n"), schema="public")
+    query = PagedQuery(
+        select(numbers.c.n).where(numbers.c.n >= bindparam("least")).order_by(numbers.c.n.desc())
+    )
+    statements: list[str] = []
+
+    async def work(database: Database) -> list[tuple[list[int], int]]:
+        async with database.engine.begin() as conn:
+            await conn.execute(
+                text(f"CREATE TABLE public.{name} AS SELECT generate_series(1, 5) AS n")
+            )
+        database.reader.observers.append(statements.append)
+        answers = []
+        try:
+            for limit, offset in ((2, 0), (2, 3), (2, 4), (2, 0)):
+                rows, total = await read_page(
+                    database.reader, query, PageParams(limit, offset), least=2
+                )
+                answers.append(([row.n for row in rows], total))
+        finally:
+            async with database.engine.begin() as conn:
+                await conn.execute(text(f"DROP TABLE public.{name}"))
+        return answers
+
+    settings = ServiceSettings(**test_db.as_settings(), service_name="aio-paging-test")
+    answers = run_with_database(settings, work)
+    assert answers == [([5, 4], 4), ([2], 4), ([], 4), ([5, 4], 4)]
+    assert len(statements) == 5  # one a page, two for the page past the end

@@ -68,12 +68,11 @@ async def current_account(
     company, or a user of a deactivated company (the access feed, media_common.access)
     is refused (401).
 
-    One statement on a connection given back at once, whatever session the route then
-    uses: the row both authorizes the request and answers `GET /users/me`.
+    One statement on the reader (a connection given back at once, whatever session the
+    route then uses): the row both authorizes the request and answers `GET /users/me`.
     """
     await runtime.access.check(claims.user_id, claims.company_id)
-    async with runtime.reader.connect() as conn:
-        account = await find_account(conn, claims.user_id, claims.company_id)
+    account = await find_account(runtime.db.reader, claims.user_id, claims.company_id)
     if account is None:
         raise Unauthorized("This account no longer exists")
     return account

@@ -14,7 +14,6 @@ from user_service.api.deps import (
     CurrentAccount,
     CurrentUser,
     ManagedUser,
-    ReadSessionDep,
     RuntimeDep,
     SessionDep,
     UserIdPath,
@@ -60,9 +59,9 @@ async def read_me(account: CurrentAccount) -> UserRead:
 
 
 @router.get("", response_model=UserPage, responses=error_responses(401, 403, 422))
-async def list_users(session: ReadSessionDep, admin: AdminOnly, page: PageQuery) -> UserPage:
+async def list_users(admin: AdminOnly, page: PageQuery, runtime: RuntimeDep) -> UserPage:
     """The users of the caller's company, newest first (admins only)."""
-    users, total = await accounts.list_company_users(session, admin.company_id, page)
+    users, total = await accounts.list_company_users(runtime.db.reader, admin.company_id, page)
     return UserPage(
         items=[UserRead.of(u) for u in users], total=total, limit=page.limit, offset=page.offset
     )
@@ -70,7 +69,7 @@ async def list_users(session: ReadSessionDep, admin: AdminOnly, page: PageQuery)
 
 @router.get(USER, response_model=UserRead, responses=error_responses(401, 403, 404, 422))
 async def read_user(
-    user_id: UserIdPath, viewer: CurrentUser, account: CurrentAccount, session: ReadSessionDep
+    user_id: UserIdPath, viewer: CurrentUser, account: CurrentAccount, runtime: RuntimeDep
 ) -> UserRead:
     """A user: yourself, or (admins) anyone of your company.
 
@@ -78,7 +77,7 @@ async def read_user(
     """
     if user_id == account.id:  # the caller's own row is at hand
         return UserRead.of(account)
-    return UserRead.of(await accounts.visible_account(session, viewer, user_id))
+    return UserRead.of(await accounts.visible_account(runtime.db.reader, viewer, user_id))
 
 
 @router.patch(USER, response_model=UserRead, responses=error_responses(401, 403, 404, 409, 422))

@@ -1,6 +1,7 @@
 """Paging on the async request path: `?limit=`/`?offset=` as an `async def` dependency
 (a class dependency such as `media_common.paging.PageQuery` is called in the thread pool),
-and a page fetched together with its total in one statement.
+and a page fetched together with its total in one statement: `fetch_page` in a session,
+`read_page` with a `PagedQuery` compiled once, on the reader (the hot lists).
 
 The rules are `media_common.paging`'s: limit 1..100 (default 20), offset 0..INT64_MAX,
 answered as `Page[T]`.
@@ -11,9 +12,10 @@ from __future__ import annotations
 from typing import Annotated, Any, TypeAlias
 
 from fastapi import Depends, Query
-from sqlalchemy import Row, Select, func, select
+from sqlalchemy import Row, Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from media_common.aio import db
 from media_common.paging import INT64_MAX, LIMIT_DEFAULT, LIMIT_MAX, PageParams
 
 TOTAL = "total"
@@ -58,3 +60,28 @@ async def fetch_page(
         return [], 0
     total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     return [], int(total or 0)
+
+
+class PagedQuery:
+    """A list statement (ordered, with named `bindparam`s) compiled once for `read_page`:
+    the page with its total riding along, and the count for a page past the end."""
+
+    def __init__(self, query: AnySelect) -> None:
+        self.page = db.Query(
+            query.add_columns(func.count().over().label(TOTAL))
+            .limit(bindparam("page_limit"))
+            .offset(bindparam("page_offset"))
+        )
+        self.count = db.Query(select(func.count()).select_from(query.order_by(None).subquery()))
+
+
+async def read_page(
+    reader: db.Reader, query: PagedQuery, page: PageParams, **params: Any
+) -> tuple[list[db.Row], int]:
+    """`fetch_page` on the reader: one statement a page, two for a page past the end."""
+    rows = await reader.all(query.page, page_limit=page.limit, page_offset=page.offset, **params)
+    if rows:
+        return rows, int(rows[0][TOTAL])
+    if page.offset == 0:
+        return [], 0
+    return [], int(await reader.scalar(query.count, **params) or 0)
