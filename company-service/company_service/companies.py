@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from company_service.models import NAME_UNIQUE_INDEX, Company, PlanChange
 from company_service.plans import Plan, PlanChangeReason
-from media_common.aio.db import Database, violated_constraint
+from media_common.aio.db import Database, Query, Reader, Row, violated_constraint
 from media_common.errors import Conflict, NotFound, ValidationFailed
 from media_common.paging import INT64_MAX
 from media_common.text import unique_key
@@ -49,6 +49,23 @@ async def find_company(session: AsyncSession, company_id: int) -> Company | None
     if not 1 <= company_id <= INT64_MAX:
         return None
     return await session.get(Company, company_id)
+
+
+_ACTIVE_COMPANY = Query(
+    select(*Company.__table__.c).where(
+        Company.id == bindparam("company_id"), Company.status == ACTIVE
+    )
+)
+
+
+async def read_active_company(reader: Reader, company_id: int) -> Row:
+    """The active company as a row (the read path), or NotFound."""
+    if not 1 <= company_id <= INT64_MAX:
+        raise NotFound("Company not found")
+    company = await reader.one(_ACTIVE_COMPANY, company_id=company_id)
+    if company is None:
+        raise NotFound("Company not found")
+    return company
 
 
 async def get_active_company(

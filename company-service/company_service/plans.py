@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-
-from company_service.models import Company
+from typing import Protocol
 
 
 class Plan(StrEnum):
@@ -18,7 +17,17 @@ class PlanChangeReason(StrEnum):
     PLAN_EXPIRED = "plan_expired"
 
 
-def effective_plan(company: Company, now: datetime) -> Plan:
+class HasPlan(Protocol):
+    """A company as the plan rules read it: the ORM row or a `Row` of the read path."""
+
+    @property
+    def plan(self) -> str: ...
+
+    @property
+    def plan_expires_at(self) -> datetime | None: ...
+
+
+def effective_plan(company: HasPlan, now: datetime) -> Plan:
     """Paid only while the stored plan is paid and its expiry lies ahead of `now`.
 
     Computed on every read, so an expired plan is never honoured even before the sweeper

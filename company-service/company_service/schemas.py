@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal, TypeAlias
+from typing import Annotated, Any, Literal, Protocol, TypeAlias
 
 from pydantic import (
     AfterValidator,
@@ -16,7 +16,7 @@ from pydantic import (
 )
 
 from company_service.models import NAME_MAX_LENGTH, Company, PlanChange
-from company_service.plans import Plan, effective_plan
+from company_service.plans import HasPlan, Plan, effective_plan
 from media_common.credentials import Email, NewPassword
 from media_common.paging import Page
 from media_common.text import text_rule
@@ -98,6 +98,22 @@ class FreePlanChange(Input):
 PlanChangeRequest = Annotated[PaidPlanChange | FreePlanChange, Field(discriminator="plan")]
 
 
+class CompanyFields(HasPlan, Protocol):
+    """What CompanyRead reads of a company: the ORM row or a `Row` of the read path."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def created_at(self) -> datetime: ...
+
+    @property
+    def updated_at(self) -> datetime: ...
+
+
 class CompanyRead(BaseModel):
     id: int
     name: str
@@ -110,7 +126,7 @@ class CompanyRead(BaseModel):
     updated_at: Timestamp
 
     @classmethod
-    def of(cls, company: Company, now: datetime) -> CompanyRead:
+    def of(cls, company: CompanyFields, now: datetime) -> CompanyRead:
         return cls(
             id=company.id,
             name=company.name,

@@ -1,4 +1,4 @@
-"""`scripts/bench stream|points|media|api|all`: figures of the running local stack (no asserts).
+"""`scripts/bench stream|points|media|api|views|all`: figures of the running local stack.
 
 Reads the gateway URL, service ports, secrets and admin DSN from the stack's stack.json
 (default .stack/stack.json; --state to change). Prints Markdown tables.
@@ -16,13 +16,14 @@ from benchmarks.apibench import run_api
 from benchmarks.media import PARTS, run_media
 from benchmarks.points import run_points
 from benchmarks.report import say
-from benchmarks.stack import DEFAULT_STATE, load_stack
+from benchmarks.stack import DEFAULT_STATE, load_stack, points_per_view
 from benchmarks.stream import run_stream
+from benchmarks.views import run_views
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["stream", "points", "media", "api", "all"])
+    parser.add_argument("what", choices=["stream", "points", "media", "api", "views", "all"])
     parser.add_argument("--state", type=Path, default=DEFAULT_STATE, help="stack.json to use")
     parser.add_argument("--size-mb", type=int, default=256, help="stream: file size (MiB)")
     parser.add_argument("--runs", type=int, default=5, help="stream: runs per measurement")
@@ -36,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--replicas", default="1,2", help="api: replica counts to measure, comma-separated"
     )
+    parser.add_argument("--videos", type=int, default=200, help="views: videos streamed")
     parser.add_argument("--source-seconds", type=int, default=10, help="media: source length (s)")
     parser.add_argument("--segment-rounds", type=int, default=20, help="media: list repeats")
     parser.add_argument("--gets", type=int, default=500, help="media: GETs per latency run")
@@ -60,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         run_stream(stack, args.size_mb, args.runs, args.rps_requests)
     if args.what in ("points", "all"):
         run_points(stack, args.credits, args.spread)
+    if args.what in ("views", "all"):
+        run_views(stack, args.videos, points_per_view(args.state))
     if args.what in ("media", "all"):
         parts = tuple(args.parts.split(","))
         run_media(stack, args.source_seconds, args.segment_rounds, args.gets, parts)

@@ -43,10 +43,30 @@ class Tenant:
         return {"Authorization": f"Bearer {self.access_token}"}
 
     def add_user(self) -> int:
+        """A member, invited by the admin (contract revision 2: the only way to join)."""
+        return int(self.add_member()["id"])
+
+    def add_member(self) -> dict[str, Any]:
+        """A member invited and signed up; the user, with its `access_token`."""
         email = f"bench-{secrets.token_hex(6)}@bench.example.com"
-        body = {"email": email, "password": PASSWORD, "company_id": self.company_id}
-        user = _check(self.session.post(f"{self.base_url}/api/v1/users", json=body), 201)
-        return int(user["id"])
+        invitation = _check(
+            self.session.post(
+                f"{self.base_url}/api/v1/invitations", json={"email": email}, headers=self.auth
+            ),
+            201,
+        )
+        body = {"invitation_token": invitation["token"], "password": PASSWORD}
+        user: dict[str, Any] = _check(
+            self.session.post(f"{self.base_url}/api/v1/users", json=body), 201
+        )
+        tokens = _check(
+            self.session.post(
+                f"{self.base_url}/api/v1/auth/login", json={"email": email, "password": PASSWORD}
+            ),
+            200,
+        )
+        user["access_token"] = tokens["access_token"]
+        return user
 
     def set_paid(self) -> None:
         expires = (datetime.now(UTC) + timedelta(days=1)).isoformat()

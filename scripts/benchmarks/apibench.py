@@ -3,8 +3,11 @@
 In one run and interleaved (every round measures every target once, the order rotating from
 round to round): a bare FastAPI app (the ceiling), a reference app like seed 000 (FastAPI +
 asyncpg, HS256 decode, one SELECT by key), and ours through the gateway (`GET /users/me`,
-`GET /users`, `GET /videos/{id}`, `/stream` with `Range: bytes=0-1023`), plus video-service's
-`/healthz` straight at its replicas and the gateway's own `/healthz`. The local stack is
+`GET /users`, `GET /videos/{id}`, `/stream` with `Range: bytes=0-1023`, `GET /companies/{id}`),
+plus video-service's `/healthz` straight at its replicas and the gateway's own `/healthz`;
+and, for the cost of the current-authorization check, `GET /companies/{id}` straight at two
+extra company-service processes of the same code, one with the check and one without
+(`refapps.company_service`). The local stack is
 scaled to each replica count in turn (`scripts/stack up` with REPLICAS) and put back as it
 was. Only ratios within one run mean much on a shared 2-core machine.
 """
@@ -18,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.api import new_tenant
-from benchmarks.refapps import Yardstick, bare_app, reference_app
+from benchmarks.refapps import Yardstick, bare_app, company_service, reference_app
 from benchmarks.report import median, say, table
 from benchmarks.stack import REPO_ROOT, StackInfo, load_stack
 from benchmarks.wrk import WrkResult, ensure_wrk, run_wrk, run_wrk_split
@@ -32,6 +35,9 @@ USERS_ME = "ours: GET /api/v1/users/me"
 USERS = "ours: GET /api/v1/users"
 VIDEO = "ours: GET /api/v1/videos/{id}"
 RANGE = "ours: GET /stream, Range: bytes=0-1023"
+COMPANY = "ours: GET /api/v1/companies/{id}"
+CHECKED = "company-service direct, access check on (1 process)"
+UNCHECKED = "company-service direct, access check off (1 process)"
 HEALTHZ = "ours: video-service /healthz (direct)"
 GATEWAY_HEALTHZ = "gateway /healthz (nginx alone)"
 
@@ -42,6 +48,9 @@ SHORT = {
     USERS: "users",
     VIDEO: "videos/{id}",
     RANGE: "Range",
+    COMPANY: "companies/{id}",
+    CHECKED: "check on",
+    UNCHECKED: "check off",
     HEALTHZ: "healthz",
     GATEWAY_HEALTHZ: "gateway healthz",
 }
@@ -50,6 +59,8 @@ RATIOS = [
     (USERS_ME, REFERENCE, 3.0),
     (USERS, REFERENCE, 3.0),
     (VIDEO, REFERENCE, 3.0),
+    (COMPANY, REFERENCE, None),
+    (CHECKED, UNCHECKED, None),
     (RANGE, HEALTHZ, 0.6),
     (HEALTHZ, BARE, 0.5),
     (GATEWAY_HEALTHZ, BARE, None),
@@ -76,7 +87,17 @@ def scale(state: Path, replicas: int) -> StackInfo:
     return load_stack(state)
 
 
-def targets(wrk: str, stack: StackInfo, bare: Yardstick, ref: Yardstick) -> list[Target]:
+@dataclass(frozen=True)
+class Variants:
+    """The two company-service processes of the access-check comparison."""
+
+    checked: str
+    unchecked: str
+
+
+def targets(
+    wrk: str, stack: StackInfo, bare: Yardstick, ref: Yardstick, variants: Variants
+) -> list[Target]:
     tenant = new_tenant(stack.gateway_url)
     video = tenant.upload(FIXTURE, "bench api")
     auth = (f"Authorization: Bearer {tenant.access_token}",)
@@ -95,6 +116,11 @@ def targets(wrk: str, stack: StackInfo, bare: Yardstick, ref: Yardstick) -> list
         Target(
             RANGE,
             wrk_on(f"{base}/api/v1/videos/{video['id']}/stream", (*auth, "Range: bytes=0-1023")),
+        ),
+        Target(COMPANY, wrk_on(f"{base}/api/v1/companies/{tenant.company_id}", auth)),
+        Target(CHECKED, wrk_on(f"{variants.checked}/api/v1/companies/{tenant.company_id}", auth)),
+        Target(
+            UNCHECKED, wrk_on(f"{variants.unchecked}/api/v1/companies/{tenant.company_id}", auth)
         ),
         Target(HEALTHZ, lambda seconds: run_wrk_split(wrk, healthz, seconds=seconds)),
         Target(GATEWAY_HEALTHZ, wrk_on(f"{base}/healthz")),
@@ -143,6 +169,24 @@ def report(replicas: int, results: dict[str, list[WrkResult]], seconds: int) -> 
     table(["ratio (median req/s)", "measured", "target", ""], ratio_rows)
 
 
+def company_service_env(state: Path) -> dict[str, str]:
+    """The environment the stack gives company-service (scripts/devstack), plus PATH."""
+    from devstack.config import StackConfig, service
+    from devstack.services import service_env
+
+    previous = os.environ.get("STACK_DIR")
+    os.environ["STACK_DIR"] = str(state.parent)
+    try:
+        env = service_env(StackConfig.load(), service("company-service"))
+    finally:
+        if previous is None:
+            os.environ.pop("STACK_DIR")
+        else:
+            os.environ["STACK_DIR"] = previous
+    env["SERVICE_NAME"] = "company-service-bench"
+    return {**{k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}, **env}
+
+
 def _rps(runs: list[WrkResult]) -> list[float]:
     return [r.requests_per_second for r in runs]
 
@@ -154,12 +198,19 @@ def run_api(state: Path, seconds: int, rounds: int, replica_counts: Sequence[int
     say(f"== api: small requests, {', '.join(map(str, replica_counts))} replica(s) per service")
     version = subprocess.run([wrk, "-v"], capture_output=True, text=True, check=False)
     say(f"load generator: {(version.stdout or version.stderr).splitlines()[0]}")
-    with bare_app() as bare, reference_app(stack.media_dsn) as ref:
+    company_env = company_service_env(state)
+    with (
+        bare_app() as bare,
+        reference_app(stack.media_dsn) as ref,
+        company_service(company_env, access_check=True) as checked,
+        company_service(company_env, access_check=False) as unchecked,
+    ):
+        variants = Variants(checked, unchecked)
         try:
             for replicas in replica_counts:
                 say(f"scaling the stack to {replicas} replica(s) per service ...")
                 stack = scale(state, replicas)
-                results = measure(targets(wrk, stack, bare, ref), seconds, rounds)
+                results = measure(targets(wrk, stack, bare, ref, variants), seconds, rounds)
                 report(replicas, results, seconds)
         finally:
             if len(load_stack(state).service_urls["video-service"]) != original:

@@ -1,6 +1,8 @@
-"""The two yardsticks of `scripts/bench api`, run on the services' own uvicorn command line:
-a bare FastAPI app (`return {}`, the ceiling) and a reference app like seed 000's
-user-service (FastAPI + asyncpg, an HS256 JWT decode and one SELECT by key)."""
+"""The yardsticks of `scripts/bench api`, run on the services' own uvicorn command line:
+a bare FastAPI app (`return {}`, the ceiling), a reference app like seed 000's
+user-service (FastAPI + asyncpg, an HS256 JWT decode and one SELECT by key), and
+company-service itself twice, with and without the current-authorization check (what
+that check costs an authenticated request)."""
 
 from __future__ import annotations
 
@@ -82,6 +84,31 @@ async def me(authorization: str = Header()) -> dict[str, Any]:
 
 REFERENCE_USERS = 1000
 
+ACCESS_VARIANT_APP = '''\
+"""company-service as the stack runs it; with BENCH_ACCESS_CHECK=off, CurrentUser only
+verifies the token (no current-authorization check): for the benchmark, never deployed."""
+import os
+
+from fastapi import Request
+
+from company_service.api import deps
+from company_service.main import create_app
+from media_common.auth import Claims, bearer_token
+from media_common.errors import Unauthorized
+
+
+async def verified_only(request: Request, runtime: deps.RuntimeDep) -> Claims:
+    token = bearer_token(request)
+    if token is None:
+        raise Unauthorized()
+    return await runtime.verifier.verify(token)
+
+
+app = create_app()
+if os.environ["BENCH_ACCESS_CHECK"] == "off":
+    app.dependency_overrides[deps.current_user] = verified_only
+'''
+
 
 @dataclass(frozen=True)
 class Yardstick:
@@ -134,6 +161,15 @@ def reference_app(dsn: str) -> Iterator[Yardstick]:
             yield Yardstick(f"{base}/users/me", (f"Authorization: Bearer {token}",))
     finally:
         _drop_users(dsn)
+
+
+@contextlib.contextmanager
+def company_service(service_env: dict[str, str], *, access_check: bool) -> Iterator[str]:
+    """One company-service process (the stack's environment, its own port), with or without
+    the current-authorization check; its base URL."""
+    env = {**service_env, "BENCH_ACCESS_CHECK": "on" if access_check else "off"}
+    with _uvicorn(ACCESS_VARIANT_APP, "bench_company_variant", "/healthz", env) as base:
+        yield base
 
 
 def _create_users(dsn: str) -> None:

@@ -41,3 +41,9 @@ def load_stack(state_file: Path = DEFAULT_STATE) -> StackInfo:
         storage_backend=state.get("storage_backend", "local"),
         service_urls={name: info["urls"] for name, info in state["services"].items()},
     )
+
+
+def points_per_view(state_file: Path = DEFAULT_STATE) -> int:
+    """POINTS_PER_VIEW of the stack (what one first view credits)."""
+    state = json.loads(state_file.read_text(encoding="utf-8"))
+    return int(state.get("points_per_view", 10))

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Any
 
 import requests
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 from user_factories import PASSWORD, SERVICE, Account, Factory
 
 
@@ -14,6 +18,38 @@ def test_me(make: Factory, client: TestClient) -> None:
     me = client.get("/api/v1/users/me", headers=account.headers).json()
     assert me["email"] == account.email and me["name"] == "Grace" and me["role"] == "admin"
     assert "password" not in str(me) and "hash" not in str(me)
+
+
+@contextmanager
+def statements(client: TestClient) -> Iterator[list[str]]:
+    """The SQL statements the app sends meanwhile (through SQLAlchemy and the reader)."""
+    db = client.app.state.runtime.db
+    engine = db.engine.sync_engine
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    db.reader.observers.append(seen.append)
+    try:
+        yield seen
+    finally:
+        db.reader.observers.remove(seen.append)
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def test_hot_reads_take_one_statement_per_answer(make: Factory, client: TestClient) -> None:
+    admin, member = make.team()
+    with statements(client) as seen:
+        me = client.get("/api/v1/users/me", headers=member.headers)
+    assert me.status_code == 200 and len(seen) == 1  # the caller's row is the answer
+    with statements(client) as seen:
+        page = client.get("/api/v1/users", headers=admin.headers).json()
+    assert page["total"] == 2 and len(seen) == 2  # the caller's row; the page and its total
+    with statements(client) as seen:
+        assert client.get(f"/api/v1/users/{member.id}", headers=member.headers).status_code == 200
+    assert len(seen) == 1
 
 
 def test_admin_lists_own_company_newest_first(make: Factory, client: TestClient) -> None:

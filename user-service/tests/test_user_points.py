@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
 from user_factories import SERVICE, Factory, credit, credit_url, free_port, ledger_sum
 
-from user_service.points import credit_points
+from media_common.aio.db import sqlstate
+from user_service.points import Ledger, credit_points
 from user_service.schemas import PointCreditRequest
 from user_service.settings import Settings
 
@@ -149,9 +151,21 @@ def test_lock_timeout_bounds_other_waits(make: Factory, client: TestClient, engi
 
 
 def test_other_database_errors_are_not_lock_conflicts(user_settings: Settings) -> None:
-    closed = user_settings.model_copy(update={"db_port": free_port()})
-    engine = create_engine(closed.database_url, connect_args={"connect_timeout": 2})
+    """Only a busy lock is a LOCK_CONFLICT: any other failure propagates (a 500 the
+    caller retries)."""
     request = PointCreditRequest(amount=1, reason="r")
-    with pytest.raises(OperationalError):
-        credit_points(engine, 1, "k", request, lock_timeout_ms=50)
-    engine.dispose()
+
+    async def credit_on(settings: Settings) -> None:
+        ledger = Ledger(settings, pool_size=1)
+        try:
+            await credit_points(ledger.engine, 1, "k", request)
+        finally:
+            await ledger.dispose()
+
+    closed = user_settings.model_copy(update={"db_port": free_port()})
+    with pytest.raises(OSError):
+        asyncio.run(credit_on(closed))
+    without_ledger = user_settings.model_copy(update={"db_name": "postgres"})
+    with pytest.raises(DBAPIError) as failure:
+        asyncio.run(credit_on(without_ledger))
+    assert sqlstate(failure.value) == "42P01"  # no identity.users there

@@ -239,6 +239,10 @@ def test_the_unique_index_decides_a_race_past_the_check(
     email = random_email("late")
     token = make.invite(make.company(), email)["token"]
     make.signup(make.company(), email=email)  # the email became a user meanwhile
-    monkeypatch.setattr(accounts, "_email_taken", lambda *_: False)
+
+    async def not_taken(*_: Any) -> bool:
+        return False
+
+    monkeypatch.setattr(accounts, "_email_taken", not_taken)
     response = join(client, token)
     assert response.status_code == 409 and response.json()["code"] == "CONFLICT"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -15,7 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from fastapi.testclient import TestClient
 from user_factories import Account, Factory
 
-from media_common.auth import TokenVerifier
+from media_common.aio.auth import TokenVerifier
 from user_service.tokens import jwk_thumbprint
 
 
@@ -59,7 +60,7 @@ def test_other_services_verify_tokens_with_the_jwks(make: Factory, live_url: str
     verifier = TokenVerifier(
         f"{live_url}/api/v1/auth/jwks.json", "media-resource", "media-resource"
     )
-    claims = verifier.verify(account.access_token)
+    claims = asyncio.run(verifier.verify(account.access_token))
     assert (claims.user_id, claims.company_id, claims.is_admin) == (
         account.id,
         account.company_id,

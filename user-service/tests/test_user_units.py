@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from pathlib import Path
 
 import bcrypt
@@ -79,9 +81,42 @@ def test_new_password_rules() -> None:
         check_new_password("tab\there!")
 
 
+def hash_password(hasher: PasswordHasher, password: str) -> str:
+    return asyncio.run(hasher.hash(password))
+
+
+def verify(hasher: PasswordHasher, password: str, password_hash: str | None) -> bool:
+    return asyncio.run(hasher.verify(password, password_hash))
+
+
+def test_bcrypt_runs_off_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    hasher = PasswordHasher(rounds=4)
+    threads: list[int] = []
+    real_hash, real_check = bcrypt.hashpw, bcrypt.checkpw
+
+    def hash_in(password: bytes, salt: bytes) -> bytes:
+        threads.append(threading.get_ident())
+        return real_hash(password, salt)
+
+    def check_in(password: bytes, hashed: bytes) -> bool:
+        threads.append(threading.get_ident())
+        return real_check(password, hashed)
+
+    monkeypatch.setattr(bcrypt, "hashpw", hash_in)
+    monkeypatch.setattr(bcrypt, "checkpw", check_in)
+
+    async def login_like() -> int:
+        await hasher.verify("a password", await hasher.hash("a password"))
+        await hasher.verify("a password", None)  # the unknown email's dummy compare
+        return threading.get_ident()
+
+    loop_thread = asyncio.run(login_like())
+    assert len(threads) == 3 and loop_thread not in threads
+
+
 def test_unknown_users_still_cost_a_bcrypt_check(monkeypatch: pytest.MonkeyPatch) -> None:
     hasher = PasswordHasher(rounds=4)
-    stored = hasher.hash("right password")
+    stored = hash_password(hasher, "right password")
     calls: list[bytes] = []
     real_check = bcrypt.checkpw
 
@@ -90,31 +125,31 @@ def test_unknown_users_still_cost_a_bcrypt_check(monkeypatch: pytest.MonkeyPatch
         return real_check(password, hashed)
 
     monkeypatch.setattr(bcrypt, "checkpw", counting_check)
-    assert hasher.verify("right password", stored)
-    assert not hasher.verify("wrong password", stored)
-    assert not hasher.verify("right password", None)
-    assert not hasher.verify("x" * 100, stored)
+    assert verify(hasher, "right password", stored)
+    assert not verify(hasher, "wrong password", stored)
+    assert not verify(hasher, "right password", None)
+    assert not verify(hasher, "x" * 100, stored)
     assert len(calls) == 4
 
 
 def test_long_passwords_count_in_full() -> None:
     hasher = PasswordHasher(rounds=4)
     long = "é" * 100  # 200 bytes: plain bcrypt would read the first 72 only
-    stored = hasher.hash(long)
+    stored = hash_password(hasher, long)
     assert stored.startswith("hmac-sha256+$2b$04$")
-    assert hasher.verify(long, stored)
-    assert not hasher.verify("é" * 99 + "e", stored)
+    assert verify(hasher, long, stored)
+    assert not verify(hasher, "é" * 99 + "e", stored)
     assert not hasher.needs_rehash(stored)
 
 
 def test_first_scheme_hashes_still_verify_and_ask_for_a_rehash() -> None:
     hasher = PasswordHasher(rounds=4)
     legacy = bcrypt.hashpw(b"old password", bcrypt.gensalt(4)).decode()
-    assert hasher.verify("old password", legacy)
-    assert not hasher.verify("old password!", legacy)
-    assert not hasher.verify("old password" + "x" * 80, legacy)  # > 72 bytes: never it
+    assert verify(hasher, "old password", legacy)
+    assert not verify(hasher, "old password!", legacy)
+    assert not verify(hasher, "old password" + "x" * 80, legacy)  # > 72 bytes: never it
     assert hasher.needs_rehash(legacy)
-    assert PasswordHasher(rounds=5).needs_rehash(hasher.hash("old password"))
+    assert PasswordHasher(rounds=5).needs_rehash(hash_password(hasher, "old password"))
 
 
 def test_signing_key_must_be_rsa(private_key_pem: str) -> None:

@@ -13,17 +13,19 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from user_service.models import User
 
 
-def changed_users(session: Session, now: datetime, horizon_seconds: int) -> list[dict[str, object]]:
-    rows = session.execute(
+async def changed_users(
+    session: AsyncSession, now: datetime, horizon_seconds: int
+) -> list[dict[str, object]]:
+    rows = await session.execute(
         select(User.id, User.company_id, User.role, User.deleted_at).where(
             User.access_changed_at > now - timedelta(seconds=horizon_seconds)
         )
-    ).all()
+    )
     return [
         {
             "id": row.id,

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeAlias
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from media_common.aio.db import Query, Reader, Row, violated_constraint
+from media_common.aio.paging import PagedQuery, read_page
 from media_common.auth import Claims
 from media_common.errors import Conflict, Forbidden, NotFound
 from media_common.models import utcnow
+from media_common.paging import INT64_MAX, PageParams
 from user_service.models import EMAIL_UNIQUE_INDEX, User
 from user_service.passwords import PasswordHasher
 from user_service.refresh_tokens import revoke_user_tokens
@@ -18,9 +22,39 @@ from user_service.schemas import UserUpdate
 
 ADMIN, MEMBER = "admin", "member"
 
+_USERS = User.__table__.c
+# What the API shows of a user (schemas.UserRead), read as plain columns: the hot read
+# paths (the caller's own row, the admin's list) build no ORM objects and run statements
+# compiled once (media_common.aio.db.Query) on the reader.
+ACCOUNT_COLUMNS = (
+    _USERS.id,
+    _USERS.email,
+    _USERS.name,
+    _USERS.company_id,
+    _USERS.role,
+    _USERS.points,
+    _USERS.created_at,
+    _USERS.updated_at,
+)
+# A row of ACCOUNT_COLUMNS (attribute access by column name, as schemas.UserRead reads it).
+Account: TypeAlias = Row
 
-def create_user(
-    session: Session,
+_LIVE_ACCOUNT = Query(
+    select(*ACCOUNT_COLUMNS).where(
+        _USERS.id == bindparam("user_id"),
+        _USERS.company_id == bindparam("company_id"),
+        _USERS.deleted_at.is_(None),
+    )
+)
+_COMPANY_USERS = PagedQuery(
+    select(*ACCOUNT_COLUMNS)
+    .where(_USERS.company_id == bindparam("company_id"), _USERS.deleted_at.is_(None))
+    .order_by(_USERS.created_at.desc(), _USERS.id.desc())
+)
+
+
+async def create_user(
+    session: AsyncSession,
     *,
     email: str,
     password_hash: str,
@@ -29,48 +63,50 @@ def create_user(
     role: str,
 ) -> User:
     """A new user; 409 when the email belongs to a live user (checked, then the index)."""
-    if _email_taken(session, email):
+    if await _email_taken(session, email):
         raise Conflict("A user with this email already exists")
     user = User(
         email=email, password_hash=password_hash, name=name, company_id=company_id, role=role
     )
     session.add(user)
     try:
-        with session.begin_nested():
-            session.flush()
+        async with session.begin_nested():
+            await session.flush()
     except IntegrityError as exc:
         # Two creations with one email raced past the check above; the index decides.
-        if _violated_constraint(exc) == EMAIL_UNIQUE_INDEX:
+        if violated_constraint(exc) == EMAIL_UNIQUE_INDEX:
             raise Conflict("A user with this email already exists") from exc
         raise
     return user
 
 
-def email_taken(session: Session, email: str) -> bool:
+async def email_taken(session: AsyncSession, email: str) -> bool:
     """True when a live user has this (normalised) email."""
-    return _email_taken(session, email)
+    return await _email_taken(session, email)
 
 
-def _violated_constraint(exc: IntegrityError) -> str | None:
-    diag = getattr(exc.orig, "diag", None)
-    return getattr(diag, "constraint_name", None)
-
-
-def _email_taken(session: Session, email: str) -> bool:
+async def _email_taken(session: AsyncSession, email: str) -> bool:
     query = select(User.id).where(User.email == email, User.deleted_at.is_(None))
-    return session.scalars(query).first() is not None
+    return (await session.scalars(query)).first() is not None
 
 
-def find_live_user(session: Session, user_id: int) -> User | None:
-    user = session.get(User, user_id)
+async def find_account(reader: Reader, user_id: int, company_id: int) -> Account | None:
+    """The live user `user_id` of `company_id` as the API shows it, in one statement."""
+    if not (0 < user_id <= INT64_MAX and 0 < company_id <= INT64_MAX):
+        return None
+    return await reader.one(_LIVE_ACCOUNT, user_id=user_id, company_id=company_id)
+
+
+async def find_live_user(session: AsyncSession, user_id: int) -> User | None:
+    user = await session.get(User, user_id)
     return user if user is not None and user.deleted_at is None else None
 
 
-def visible_user(session: Session, viewer: Claims, user_id: int) -> User:
+async def visible_user(session: AsyncSession, viewer: Claims, user_id: int) -> User:
     """A user `viewer` may see and manage: themselves, or anyone of their company when
     they are its admin. Other companies' users do not exist for them (404); colleagues
     are visible to admins only (403 for members)."""
-    user = find_live_user(session, user_id)
+    user = await find_live_user(session, user_id)
     if user is None or user.company_id != viewer.company_id:
         raise NotFound("User not found")
     if user.id != viewer.user_id and not viewer.is_admin:
@@ -78,23 +114,29 @@ def visible_user(session: Session, viewer: Claims, user_id: int) -> User:
     return user
 
 
-def list_company_users(
-    session: Session, company_id: int, limit: int, offset: int
-) -> tuple[list[User], int]:
-    live = (User.company_id == company_id, User.deleted_at.is_(None))
-    total = session.scalar(select(func.count()).select_from(User).where(*live)) or 0
-    page = (
-        select(User)
-        .where(*live)
-        .order_by(User.created_at.desc(), User.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    return list(session.scalars(page)), total
+async def visible_account(reader: Reader, viewer: Claims, user_id: int) -> Account:
+    """`visible_user` for reading only: the same rules, plain columns."""
+    row = await find_account(reader, user_id, viewer.company_id)
+    if row is None:
+        raise NotFound("User not found")
+    if row.id != viewer.user_id and not viewer.is_admin:
+        raise Forbidden("Only an admin may manage other users")
+    return row
 
 
-def update_user(
-    session: Session, passwords: PasswordHasher, actor: Claims, user: User, changes: UserUpdate
+async def list_company_users(
+    reader: Reader, company_id: int, page: PageParams
+) -> tuple[list[Account], int]:
+    """A page of the company's live users, newest first, and how many there are."""
+    return await read_page(reader, _COMPANY_USERS, page, company_id=company_id)
+
+
+async def update_user(
+    session: AsyncSession,
+    passwords: PasswordHasher,
+    actor: Claims,
+    user: User,
+    changes: UserUpdate,
 ) -> User:
     """Apply a PATCH: the user edits their own name and password, admins edit roles."""
     fields = changes.model_fields_set
@@ -104,13 +146,13 @@ def update_user(
         raise Forbidden("Only an admin may change roles")
     if changes.password is not None:
         current = changes.current_password or ""  # UserUpdate already requires it
-        if not passwords.verify(current, user.password_hash):
+        if not await passwords.verify(current, user.password_hash):
             raise Forbidden("The current password is wrong")
-        user.password_hash = passwords.hash(changes.password)
+        user.password_hash = await passwords.hash(changes.password)
         # Other sessions may belong to whoever learned the old password.
-        revoke_user_tokens(session, user.id)
+        await revoke_user_tokens(session, user.id)
     if changes.role is not None:
-        admins = _lock_admins(session, actor)
+        admins = await _lock_admins(session, actor, user)
         if changes.role != user.role:
             if changes.role == MEMBER and admins == [user.id]:
                 raise Conflict("Cannot demote the last admin of a company; promote another first")
@@ -118,41 +160,42 @@ def update_user(
             user.access_changed_at = utcnow()
     if "name" in fields:
         user.name = changes.name
-    session.flush()
+    await session.flush()
     return user
 
 
-def delete_user(session: Session, actor: Claims, user: User) -> None:
+async def delete_user(session: AsyncSession, actor: Claims, user: User) -> None:
     """Soft delete (the row stays for the ledger); a company always keeps an admin (409)."""
     if actor.user_id != user.id or user.role == ADMIN:
-        admins = _lock_admins(session, actor)
+        admins = await _lock_admins(session, actor, user)
         if user.role == ADMIN and admins == [user.id]:
             raise Conflict("Cannot delete the last admin of a company; promote another first")
-    remove_user(session, user, utcnow())
+    await remove_user(session, user, utcnow())
 
 
-def remove_user(session: Session, user: User, now: datetime) -> None:
+async def remove_user(session: AsyncSession, user: User, now: datetime) -> None:
     """The account is gone for every use: no login, no refresh, its tokens refused."""
     user.deleted_at = now
     user.access_changed_at = now
-    revoke_user_tokens(session, user.id)
-    session.flush()
+    await revoke_user_tokens(session, user.id)
+    await session.flush()
 
 
-def _lock_admins(session: Session, actor: Claims) -> list[int]:
+async def _lock_admins(session: AsyncSession, actor: Claims, user: User) -> list[int]:
     """Lock the company's admin rows (in id order, so racing admins queue instead of
-    deadlocking) and re-read the actor and the rows changed meanwhile: two admins demoting
-    each other at once leave one admin, and an admin demoted a moment ago acts no more.
-    Returns the ids of the company's current admins."""
+    deadlocking), then re-read the actor and the target `user`, which were read before
+    the lock: two admins demoting each other at once leave one, and an admin demoted a
+    moment ago acts no more. Returns the ids of the company's current admins."""
     query = (
         select(User.id)
         .where(User.company_id == actor.company_id, User.role == ADMIN, User.deleted_at.is_(None))
         .order_by(User.id)
         .with_for_update()
     )
-    session.flush()
-    admins = list(session.scalars(query))
-    session.expire_all()  # the caller's rows were read before the lock
+    await session.flush()
+    admins = list(await session.scalars(query))
+    # Explicitly (no lazy loads under asyncio): the target as it is now.
+    await session.refresh(user)
     if actor.user_id not in admins:
         raise Forbidden("Only the company's admins may do this")
     return admins

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from media_common.aio.db import Query, Reader
 from media_common.errors import InvalidCredentials, Unauthorized
 from media_common.models import utcnow
 from user_service.company_client import CompanyDirectory
@@ -19,6 +20,12 @@ from user_service.refresh_tokens import (
 )
 from user_service.schemas import TokenPair
 from user_service.tokens import AccessTokens
+
+_LOGIN_ACCOUNT = Query(
+    select(User.id, User.company_id, User.role, User.password_hash).where(
+        User.email == bindparam("email"), User.deleted_at.is_(None)
+    )
+)
 
 
 class RefreshTokenReused(Unauthorized):
@@ -33,62 +40,72 @@ class Authenticator:
     def __init__(
         self,
         *,
+        reader: Reader,
         passwords: PasswordHasher,
         access_tokens: AccessTokens,
         companies: CompanyDirectory,
         refresh_ttl: timedelta,
     ) -> None:
+        """`reader` runs one statement on a connection given back at once."""
+        self.reader = reader
         self.passwords = passwords
         self.access_tokens = access_tokens
         self.companies = companies
         self.refresh_ttl = refresh_ttl
 
-    def login(self, session: Session, email: str, password: str) -> TokenPair:
-        """A new token pair (and refresh family); one answer for every kind of wrong login."""
-        user = session.scalars(
-            select(User).where(User.email == email, User.deleted_at.is_(None))
-        ).first()
+    async def login(self, session: AsyncSession, email: str, password: str) -> TokenPair:
+        """A new token pair (and refresh family); one answer for every kind of wrong login.
+
+        The account is read on a connection of its own, returned at once: the request's
+        transaction (`session`) starts only after bcrypt and company-service have
+        answered, so a slow login holds no connection while it waits.
+        """
+        user = await self.reader.one(_LOGIN_ACCOUNT, email=email)
         # verify() runs for unknown emails too: both failures take one bcrypt check.
-        matches = self.passwords.verify(password, user.password_hash if user else None)
+        matches = await self.passwords.verify(password, user.password_hash if user else None)
         if user is None or not matches:
             raise InvalidCredentials()
-        if not self.companies.is_active(user.company_id):
+        if not await self.companies.is_active(user.company_id):
             raise InvalidCredentials("The company of this account is deactivated")
         if self.passwords.needs_rehash(user.password_hash):
-            user.password_hash = self.passwords.hash(password)
-        return self._pair(session, user, issue_refresh_token(session, user.id, self.refresh_ttl))
+            await session.execute(
+                update(User)
+                .where(User.id == user.id)
+                .values(password_hash=await self.passwords.hash(password))
+            )
+        raw = await issue_refresh_token(session, user.id, self.refresh_ttl)
+        return self._pair(user.id, user.company_id, user.role, raw)
 
-    def refresh(self, session: Session, raw_refresh_token: str) -> TokenPair:
+    async def refresh(self, session: AsyncSession, raw_refresh_token: str) -> TokenPair:
         """Rotate: the presented token becomes used, the next one joins its family."""
-        token = lock_refresh_token(session, raw_refresh_token)
+        token = await lock_refresh_token(session, raw_refresh_token)
         if token is None:
             raise Unauthorized("Invalid refresh token")
         if token.used_at is not None or token.revoked_at is not None:
-            revoke_family(session, token.family_id)
+            await revoke_family(session, token.family_id)
             raise RefreshTokenReused()
         now = utcnow()
         if token.expires_at <= now:
             raise Unauthorized("Refresh token expired")
-        user = session.get(User, token.user_id)
+        user = await session.get(User, token.user_id)
         if user is None or user.deleted_at is not None:
             raise Unauthorized("Invalid refresh token")
-        if not self.companies.is_active(user.company_id):
+        if not await self.companies.is_active(user.company_id):
             raise Unauthorized("The company of this account is deactivated")
         token.used_at = now
-        raw = issue_refresh_token(session, user.id, self.refresh_ttl, token.family_id)
-        return self._pair(session, user, raw)
+        raw = await issue_refresh_token(session, user.id, self.refresh_ttl, token.family_id)
+        return self._pair(user.id, user.company_id, user.role, raw)
 
-    def logout(self, session: Session, raw_refresh_token: str) -> None:
+    async def logout(self, session: AsyncSession, raw_refresh_token: str) -> None:
         """Revoke the token's whole login family, also for an already rotated token of it;
         an unknown or already revoked one is not an error."""
-        token = lock_refresh_token(session, raw_refresh_token)
+        token = await lock_refresh_token(session, raw_refresh_token)
         if token is not None:
-            revoke_family(session, token.family_id)
+            await revoke_family(session, token.family_id)
 
-    def _pair(self, session: Session, user: User, refresh_token: str) -> TokenPair:
-        session.flush()
+    def _pair(self, user_id: int, company_id: int, role: str, refresh_token: str) -> TokenPair:
         return TokenPair(
-            access_token=self.access_tokens.issue(user),
+            access_token=self.access_tokens.issue(user_id, company_id, role),
             refresh_token=refresh_token,
             expires_in=self.access_tokens.ttl_seconds,
         )

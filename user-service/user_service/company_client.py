@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import enum
 
-from media_common.errors import NotFound, ServiceUnavailable
-from media_common.internal_http import InternalClient
+from media_common.aio.internal_http import InternalClient
+from media_common.errors import ServiceUnavailable
 
 
 class CompanyStatus(enum.Enum):
@@ -22,20 +22,16 @@ class CompanyDirectory:
     def __init__(self, client: InternalClient) -> None:
         self.client = client
 
-    def status(self, company_id: int) -> CompanyStatus:
-        company = self.client.fetch(f"/internal/v1/companies/{company_id}", "company-service")
+    async def status(self, company_id: int) -> CompanyStatus:
+        company = await self.client.fetch(f"/internal/v1/companies/{company_id}", "company-service")
         if company is None:
             return CompanyStatus.UNKNOWN
         if "status" not in company:
             raise ServiceUnavailable("company-service answered unexpectedly")
         return CompanyStatus.ACTIVE if company["status"] == "active" else CompanyStatus.INACTIVE
 
-    def is_active(self, company_id: int) -> bool:
-        return self.status(company_id) is CompanyStatus.ACTIVE
+    async def is_active(self, company_id: int) -> bool:
+        return await self.status(company_id) is CompanyStatus.ACTIVE
 
-    def require_active(self, company_id: int) -> None:
-        if not self.is_active(company_id):
-            raise NotFound("Company not found")
-
-    def close(self) -> None:
-        self.client.close()
+    async def close(self) -> None:
+        await self.client.close()

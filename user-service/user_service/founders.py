@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from media_common.errors import Conflict
 from user_service.accounts import ADMIN, create_user, remove_user
@@ -22,7 +22,7 @@ from user_service.passwords import PasswordHasher
 from user_service.schemas import FounderCreate
 
 
-def _claim(session: Session, company_id: int, now: datetime, *, cancelled: bool) -> bool:
+async def _claim(session: AsyncSession, company_id: int, now: datetime, *, cancelled: bool) -> bool:
     """Insert the company's founding row; False when it exists (then it is locked)."""
     claim = (
         insert(CompanyFounder)
@@ -30,27 +30,29 @@ def _claim(session: Session, company_id: int, now: datetime, *, cancelled: bool)
         .on_conflict_do_nothing(index_elements=[CompanyFounder.company_id])
         .returning(CompanyFounder.company_id)
     )
-    if session.execute(claim).first() is not None:
+    if (await session.execute(claim)).first() is not None:
         return True
-    session.scalars(
-        select(CompanyFounder).where(CompanyFounder.company_id == company_id).with_for_update()
+    (
+        await session.scalars(
+            select(CompanyFounder).where(CompanyFounder.company_id == company_id).with_for_update()
+        )
     ).one()
     return False
 
 
-def create_founder(
-    session: Session,
+async def create_founder(
+    session: AsyncSession,
     passwords: PasswordHasher,
     company_id: int,
     data: FounderCreate,
     now: datetime,
 ) -> tuple[User, bool]:
     """The company's admin, and whether this call created it."""
-    password_hash = passwords.hash(data.password)  # before any query: no connection held
-    if not _claim(session, company_id, now, cancelled=False):
-        founding = session.get(CompanyFounder, company_id)
+    password_hash = await passwords.hash(data.password)  # before any query: no connection held
+    if not await _claim(session, company_id, now, cancelled=False):
+        founding = await session.get(CompanyFounder, company_id)
         assert founding is not None  # locked by _claim
-        user = session.get(User, founding.user_id) if founding.user_id else None
+        user = await session.get(User, founding.user_id) if founding.user_id else None
         if (
             founding.cancelled_at is None
             and user is not None
@@ -59,7 +61,7 @@ def create_founder(
         ):
             return user, False
         raise Conflict("This company's founding is settled already")
-    user = create_user(
+    user = await create_user(
         session,
         email=data.email,
         password_hash=password_hash,
@@ -67,23 +69,23 @@ def create_founder(
         company_id=company_id,
         role=ADMIN,
     )
-    founding = session.get(CompanyFounder, company_id)
+    founding = await session.get(CompanyFounder, company_id)
     assert founding is not None
     founding.user_id = user.id
-    session.flush()
+    await session.flush()
     return user, True
 
 
-def cancel_founding(session: Session, company_id: int, now: datetime) -> None:
+async def cancel_founding(session: AsyncSession, company_id: int, now: datetime) -> None:
     """Delete the founder, if any, and refuse any later founder of the company."""
-    if _claim(session, company_id, now, cancelled=True):
+    if await _claim(session, company_id, now, cancelled=True):
         return
-    founding = session.get(CompanyFounder, company_id)
+    founding = await session.get(CompanyFounder, company_id)
     assert founding is not None
     if founding.cancelled_at is None:
         founding.cancelled_at = now
     if founding.user_id is not None:
-        user = session.get(User, founding.user_id)
+        user = await session.get(User, founding.user_id)
         if user is not None and user.deleted_at is None:
-            remove_user(session, user, now)
-    session.flush()
+            await remove_user(session, user, now)
+    await session.flush()

@@ -13,12 +13,15 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from media_common.aio.db import violated_constraint
+from media_common.aio.paging import AnyRow, fetch_page
 from media_common.auth import Claims
 from media_common.errors import Conflict, Forbidden, NotFound
+from media_common.paging import PageParams
 from user_service.accounts import create_user, email_taken
 from user_service.company_client import CompanyDirectory
 from user_service.models import PENDING_INVITATION_INDEX, Invitation, User
@@ -40,13 +43,13 @@ def _pending(now: datetime) -> tuple[ColumnElement[bool], ...]:
     )
 
 
-def invite(
-    session: Session, admin: Claims, email: str, role: str, now: datetime
+async def invite(
+    session: AsyncSession, admin: Claims, email: str, role: str, now: datetime
 ) -> tuple[Invitation, str]:
     """A new invitation and its token (in clear, this once)."""
-    if email_taken(session, email):
+    if await email_taken(session, email):
         raise Conflict("A user with this email already exists")
-    session.execute(
+    await session.execute(
         update(Invitation)
         .where(
             Invitation.company_id == admin.company_id,
@@ -68,64 +71,69 @@ def invite(
     )
     session.add(invitation)
     try:
-        session.flush()
+        await session.flush()
     except IntegrityError as exc:
-        constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
-        if constraint == PENDING_INVITATION_INDEX:
+        if violated_constraint(exc) == PENDING_INVITATION_INDEX:
             raise Conflict("Another invitation for this email is being made; retry") from exc
         raise
     return invitation, raw
 
 
-def list_pending(
-    session: Session, company_id: int, now: datetime, limit: int, offset: int
-) -> tuple[list[Invitation], int]:
-    where = (Invitation.company_id == company_id, *_pending(now))
-    total = session.scalar(select(func.count()).select_from(Invitation).where(*where)) or 0
-    page = (
-        select(Invitation)
-        .where(*where)
+async def list_pending(
+    session: AsyncSession, company_id: int, now: datetime, page: PageParams
+) -> tuple[list[AnyRow], int]:
+    """A page of the company's pending invitations (the columns of schemas.InvitationRead,
+    no token), newest first, and how many there are."""
+    query = (
+        select(
+            Invitation.id,
+            Invitation.email,
+            Invitation.role,
+            Invitation.company_id,
+            Invitation.expires_at,
+            Invitation.created_at,
+        )
+        .where(Invitation.company_id == company_id, *_pending(now))
         .order_by(Invitation.created_at.desc(), Invitation.id.desc())
-        .limit(limit)
-        .offset(offset)
     )
-    return list(session.scalars(page)), total
+    return await fetch_page(session, query, page)
 
 
-def revoke(session: Session, company_id: int, invitation_id: int, now: datetime) -> None:
+async def revoke(session: AsyncSession, company_id: int, invitation_id: int, now: datetime) -> None:
     """Revoke a pending invitation of the company; anything else is not found."""
-    invitation = session.scalars(
-        select(Invitation)
+    revoked = await session.scalar(
+        update(Invitation)
         .where(Invitation.id == invitation_id, Invitation.company_id == company_id, *_pending(now))
-        .with_for_update()
-    ).first()
-    if invitation is None:
+        .values(revoked_at=now)
+        .returning(Invitation.id)
+    )
+    if revoked is None:
         raise NotFound("Invitation not found")
-    invitation.revoked_at = now
-    session.flush()
 
 
-def accept(
-    session: Session,
+async def accept(
+    session: AsyncSession,
     companies: CompanyDirectory,
     passwords: PasswordHasher,
     data: UserCreate,
     now: datetime,
 ) -> User:
     """The new user the invitation names; 403 for an unusable token or company."""
-    password_hash = passwords.hash(data.password)  # before any query: no connection held
-    invitation = session.scalars(
-        select(Invitation)
-        .where(Invitation.token_hash == _digest(data.invitation_token))
-        .with_for_update()
+    password_hash = await passwords.hash(data.password)  # before any query: no connection held
+    invitation = (
+        await session.scalars(
+            select(Invitation)
+            .where(Invitation.token_hash == _digest(data.invitation_token))
+            .with_for_update()
+        )
     ).first()
     if invitation is None or invitation.used_at is not None or invitation.revoked_at is not None:
         raise Forbidden("This invitation is unknown, used or revoked")
     if invitation.expires_at <= now:
         raise Forbidden("This invitation has expired")
-    if not companies.is_active(invitation.company_id):
+    if not await companies.is_active(invitation.company_id):
         raise Forbidden("The company of this invitation is not active")
-    user = create_user(
+    user = await create_user(
         session,
         email=invitation.email,
         password_hash=password_hash,
@@ -134,5 +142,5 @@ def accept(
         role=invitation.role,
     )
     invitation.used_at = now
-    session.flush()
+    await session.flush()
     return user

@@ -56,6 +56,10 @@ class User(Base):
         ),
     )
 
+    # The server's values (updated_at's onupdate too) come back with the INSERT or UPDATE
+    # (RETURNING): an expired attribute would need a lazy load, which asyncio forbids.
+    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012 - SQLAlchemy's declaration
+
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     email: Mapped[str] = mapped_column(String(EMAIL_MAX_LENGTH))
     password_hash: Mapped[str] = mapped_column(String(100))

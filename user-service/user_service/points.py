@@ -1,12 +1,13 @@
 """The point ledger: credits (internal, idempotent) and a user's history.
 
-`credit_points` is one short transaction of its own, not the request's. It is sent to
-PostgreSQL as a single query string on an autocommit connection, which PostgreSQL runs as
-one implicit transaction: `SET LOCAL lock_timeout`, then one statement that takes the
-user's row with `FOR UPDATE NOWAIT`, looks the idempotency key up, inserts the ledger row
-and moves the balance. The row lock is therefore held only while PostgreSQL executes that
-statement, never across a client round trip, which keeps a hot user's credits fast; a busy
-row answers 409 LOCK_CONFLICT at once instead of queueing connections. The balance and
+`credit_points` is one short transaction of its own, not the request's: a single statement
+on an autocommit connection of the ledger's own pool (`Ledger`), which PostgreSQL runs as
+one implicit transaction. It takes the user's row with `FOR UPDATE NOWAIT`, looks the
+idempotency key up, inserts the ledger row and moves the balance. The row lock is
+therefore held only while PostgreSQL executes that statement, never across a client round
+trip, which keeps a hot user's credits fast; a busy row answers 409 LOCK_CONFLICT at once
+instead of queueing connections. The ledger's connections carry a short `lock_timeout`,
+which bounds the other waits (a key inserted by an unfinished credit). The balance and
 the ledger change together, so the balance always equals the sum of the ledger.
 """
 
@@ -14,15 +15,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from psycopg2.errors import LockNotAvailable
-from sqlalchemy import Connection, Engine, Row, func, select, text
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select, text
+from sqlalchemy.engine.interfaces import Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.pool import ConnectionPoolEntry
 
+from media_common.aio.db import Database, sqlstate
+from media_common.aio.paging import AnyRow, fetch_page
 from media_common.errors import AppError, NotFound, ValidationFailed
-from user_service.models import PointEntry, User
+from media_common.paging import PageParams
+from user_service.models import PointEntry
 from user_service.schemas import PointCreditRequest
+from user_service.settings import Settings
+
+LOCK_NOT_AVAILABLE = "55P03"  # NOWAIT on a locked row, or lock_timeout expired
 
 
 class LockConflictError(AppError):
@@ -47,7 +56,6 @@ class Credit:
 # by a concurrent credit after this statement's snapshot (ON CONFLICT DO NOTHING).
 _CREDIT = text(
     """
-SET LOCAL lock_timeout = :lock_timeout;
 WITH target AS (
     SELECT id, points FROM identity.users
     WHERE id = :user_id AND deleted_at IS NULL
@@ -58,7 +66,8 @@ WITH target AS (
 ), entry AS (
     INSERT INTO identity.point_ledger
         (user_id, amount, reason, reference, idempotency_key, balance_after)
-    SELECT id, :amount, :reason, :reference, :key, points + :amount FROM target
+    SELECT id, amount, :reason, :reference, :key, points + amount
+    FROM target, CAST(:amount AS integer) AS amount
     WHERE NOT EXISTS (SELECT FROM previous)
     ON CONFLICT (idempotency_key) DO NOTHING
     RETURNING user_id, amount, balance_after, created_at
@@ -79,15 +88,40 @@ _FIND_CREDIT = text(
 )
 
 
-def credit_points(
-    engine: Engine, user_id: int, key: str, credit: PointCreditRequest, lock_timeout_ms: int
+class Ledger:
+    """The credits' connections: a pool of their own, in autocommit (a credit is one
+    statement, its own implicit transaction), each opened with `lock_timeout` set, so a
+    credit costs one round trip."""
+
+    def __init__(self, settings: Settings, pool_size: int) -> None:
+        self._db = Database(settings, pool_size=pool_size)
+        server_settings = {
+            "application_name": f"{settings.service_name}-ledger",
+            "lock_timeout": f"{settings.points_lock_timeout_ms}ms",
+        }
+
+        @event.listens_for(self._db.engine.sync_engine, "do_connect")
+        def _ledger_settings(
+            _: Dialect, __: ConnectionPoolEntry, ___: tuple[Any, ...], params: dict[str, Any]
+        ) -> None:
+            params["server_settings"] = {**params.get("server_settings", {}), **server_settings}
+
+        # The isolation level of asyncpg connections is kept by the driver: switching it
+        # per checkout costs no round trip.
+        self.engine: AsyncEngine = self._db.engine.execution_options(isolation_level="AUTOCOMMIT")
+
+    async def dispose(self) -> None:
+        await self._db.dispose()
+
+
+async def credit_points(
+    engine: AsyncEngine, user_id: int, key: str, credit: PointCreditRequest
 ) -> Credit:
     """Credit `credit.amount` once per idempotency key; a replay returns the first result.
 
-    `engine` must hand out autocommit connections (the statement is its own transaction).
+    `engine` is a `Ledger`'s (autocommit connections with a `lock_timeout`).
     """
     params = {
-        "lock_timeout": f"{lock_timeout_ms}ms",
         "user_id": user_id,
         "key": key,
         "amount": credit.amount,
@@ -95,10 +129,10 @@ def credit_points(
         "reference": credit.reference,
     }
     try:
-        with engine.connect() as conn:
-            outcomes = {row.outcome: row for row in conn.execute(_CREDIT, params)}
-    except OperationalError as exc:
-        if isinstance(exc.orig, LockNotAvailable):
+        async with engine.connect() as conn:
+            outcomes = {row.outcome: row for row in await conn.execute(_CREDIT, params)}
+    except DBAPIError as exc:
+        if sqlstate(exc) == LOCK_NOT_AVAILABLE:
             raise LockConflictError() from exc
         raise
     if "missing" in outcomes:
@@ -109,33 +143,31 @@ def credit_points(
     if "replayed" in outcomes:
         return _replay(outcomes["replayed"], user_id, key, credit.amount)
     # Lost the race for the key to a credit that committed after our snapshot.
-    with engine.connect() as conn:
-        return _find_replay(conn, user_id, key, credit.amount)
+    async with engine.connect() as conn:
+        return await _find_replay(conn, user_id, key, credit.amount)
 
 
-def _find_replay(conn: Connection, user_id: int, key: str, amount: int) -> Credit:
-    row = conn.execute(_FIND_CREDIT, {"key": key}).first()
+async def _find_replay(conn: AsyncConnection, user_id: int, key: str, amount: int) -> Credit:
+    row = (await conn.execute(_FIND_CREDIT, {"key": key})).first()
     if row is None:  # pragma: no cover - the conflicting row is committed by now
         raise LockConflictError()
     return _replay(row, user_id, key, amount)
 
 
-def _replay(row: Row[tuple[object, ...]], user_id: int, key: str, amount: int) -> Credit:
+def _replay(row: AnyRow, user_id: int, key: str, amount: int) -> Credit:
     if row.user_id != user_id or row.amount != amount:
         raise ValidationFailed("This Idempotency-Key was already used for another user or amount")
     return Credit(user_id, amount, row.balance_after, key, row.created_at, created=False)
 
 
-def point_history(
-    session: Session, user: User, limit: int, offset: int
-) -> tuple[list[PointEntry], int]:
-    mine = PointEntry.user_id == user.id
-    total = session.scalar(select(func.count()).select_from(PointEntry).where(mine)) or 0
-    page = (
-        select(PointEntry)
-        .where(mine)
+async def point_history(
+    session: AsyncSession, user_id: int, page: PageParams
+) -> tuple[list[AnyRow], int]:
+    """A page of the user's ledger (the columns of schemas.PointEntryRead), newest first,
+    and how many entries there are."""
+    query = (
+        select(PointEntry.amount, PointEntry.reason, PointEntry.reference, PointEntry.created_at)
+        .where(PointEntry.user_id == user_id)
         .order_by(PointEntry.created_at.desc(), PointEntry.id.desc())
-        .limit(limit)
-        .offset(offset)
     )
-    return list(session.scalars(page)), total
+    return await fetch_page(session, query, page)

@@ -13,7 +13,7 @@ import uuid
 from datetime import timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from media_common.models import utcnow
 from user_service.models import RefreshToken
@@ -23,8 +23,8 @@ def _digest(raw: str) -> bytes:
     return hashlib.sha256(raw.encode()).digest()
 
 
-def issue_refresh_token(
-    session: Session, user_id: int, ttl: timedelta, family_id: uuid.UUID | None = None
+async def issue_refresh_token(
+    session: AsyncSession, user_id: int, ttl: timedelta, family_id: uuid.UUID | None = None
 ) -> str:
     """A new token (returned once, in clear) in `family_id`, or in a new family."""
     raw = secrets.token_urlsafe(32)
@@ -36,26 +36,26 @@ def issue_refresh_token(
             expires_at=utcnow() + ttl,
         )
     )
-    session.flush()
+    await session.flush()
     return raw
 
 
-def lock_refresh_token(session: Session, raw: str) -> RefreshToken | None:
+async def lock_refresh_token(session: AsyncSession, raw: str) -> RefreshToken | None:
     """The stored token for `raw`, row-locked so two uses of it are serialised."""
     query = select(RefreshToken).where(RefreshToken.token_hash == _digest(raw)).with_for_update()
-    return session.scalars(query).first()
+    return (await session.scalars(query)).first()
 
 
-def revoke_family(session: Session, family_id: uuid.UUID) -> None:
-    session.execute(
+async def revoke_family(session: AsyncSession, family_id: uuid.UUID) -> None:
+    await session.execute(
         update(RefreshToken)
         .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
 
 
-def revoke_user_tokens(session: Session, user_id: int) -> None:
-    session.execute(
+async def revoke_user_tokens(session: AsyncSession, user_id: int) -> None:
+    await session.execute(
         update(RefreshToken)
         .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())

@@ -2,7 +2,8 @@
 signer, the client of company-service, the access state and the ledger's pool.
 
 Built once per `create_app` (tests build several apps in one process) and reached from
-requests through `app.state.runtime` (`api.deps.RuntimeDep`).
+requests through `app.state.runtime` (`api.deps.RuntimeDep`). Everything runs on the
+app's event loop; bcrypt runs in worker threads (`passwords.py`).
 """
 
 from __future__ import annotations
@@ -10,16 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Engine, create_engine
-
-from media_common.access import AccessState, CompanyFeed, feed_client
+from media_common.aio.access import AccessState, CompanyFeed, feed_client
+from media_common.aio.db import Database
+from media_common.aio.internal_http import InternalClient
 from media_common.auth import load_public_keys
-from media_common.db import Database
-from media_common.internal_http import InternalClient
 from user_service.api.admission import CreditGate
 from user_service.authentication import Authenticator
 from user_service.company_client import CompanyDirectory
 from user_service.passwords import PasswordHasher
+from user_service.points import Ledger
 from user_service.settings import Settings
 from user_service.tokens import AccessTokens, SigningKey
 
@@ -33,11 +33,12 @@ class Runtime:
     companies: CompanyDirectory
     authenticator: Authenticator
     credit_gate: CreditGate
-    ledger: Engine
+    ledger: Ledger
     access: AccessState
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
+        db = Database(settings)
         passwords = PasswordHasher(settings.bcrypt_rounds)
         access_tokens = AccessTokens(
             SigningKey(settings.jwt_private_key.get_secret_value()),
@@ -56,6 +57,7 @@ class Runtime:
             )
         )
         authenticator = Authenticator(
+            reader=db.reader,
             passwords=passwords,
             access_tokens=access_tokens,
             companies=companies,
@@ -63,43 +65,27 @@ class Runtime:
         )
         return cls(
             settings,
-            Database(settings),
+            db,
             passwords,
             access_tokens,
             companies,
             authenticator,
             CreditGate(),
-            _ledger_engine(settings),
+            Ledger(settings, pool_size=CreditGate.default_concurrency),
             # Deactivated companies; users themselves are read from the database.
             AccessState.for_feeds(
                 [CompanyFeed(feed_client(settings.company_service_url, settings))], settings
             ),
         )
 
-    def start_background(self) -> None:
-        self.access.start()
+    async def start(self) -> None:
+        await self.access.start()
 
-    def stop_background(self) -> None:
-        self.access.stop()
+    async def stop(self) -> None:
+        await self.access.stop()
 
-    def close(self) -> None:
-        self.access.close()
-        self.companies.close()
-        self.ledger.dispose()
-        self.db.dispose()
-
-
-def _ledger_engine(settings: Settings) -> Engine:
-    """Connections born in autocommit for the one-statement credit (see `points.py`).
-
-    Switching a pooled connection's isolation level costs two round trips per credit;
-    a pool of its own avoids that on the hottest path of the service.
-    """
-    return create_engine(
-        settings.database_url,
-        isolation_level="AUTOCOMMIT",
-        pool_size=CreditGate.default_concurrency,
-        max_overflow=CreditGate.default_concurrency,
-        pool_pre_ping=True,
-        connect_args={"connect_timeout": 5, "application_name": f"{settings.service_name}-ledger"},
-    )
+    async def close(self) -> None:
+        await self.access.close()
+        await self.companies.close()
+        await self.ledger.dispose()
+        await self.db.dispose()

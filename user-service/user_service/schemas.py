@@ -7,6 +7,8 @@ from typing import Literal, Self, TypeAlias
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from media_common.aio.db import Row
+from media_common.aio.paging import AnyRow
 from media_common.paging import Page
 from media_common.timestamps import UtcTimestamp
 from user_service.fields import (
@@ -61,7 +63,7 @@ class InvitationRead(BaseModel):
     created_at: UtcDatetime
 
     @classmethod
-    def of(cls, invitation: Invitation) -> InvitationRead:
+    def of(cls, invitation: Invitation | AnyRow) -> InvitationRead:
         return cls.model_validate(invitation)
 
 
@@ -119,7 +121,7 @@ class UserRead(BaseModel):
     updated_at: UtcDatetime
 
     @classmethod
-    def of(cls, user: User) -> UserRead:
+    def of(cls, user: User | AnyRow | Row) -> UserRead:
         return cls.model_validate(user)
 
 

@@ -1,7 +1,11 @@
 """Access tokens: RS256 JWTs signed with the service's private key, published as JWKS.
 
 user-service verifies its own tokens with its public key directly (no HTTP to itself),
-under the same rules as every other service (`media_common.auth.verify_with_key`).
+under the same rules as every other service (`media_common.auth.decode_with_key`), and
+remembers the tokens it verified (`media_common.aio.auth.VerifiedTokens`): a client sends
+the same token for its whole lifetime, the RS256 check runs once. What the token says is
+judged against the caller's row on every request (`api.deps`), so the memory never
+outlives a demotion or a deletion.
 """
 
 from __future__ import annotations
@@ -17,9 +21,9 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from media_common.auth import Claims, verify_with_key
+from media_common.aio.auth import VerifiedTokens, unverified_kid
+from media_common.auth import Claims, decode_with_key
 from media_common.errors import Unauthorized
-from user_service.models import User
 
 ALGORITHM = "RS256"
 MIN_RSA_BITS = 2048
@@ -66,13 +70,16 @@ class AccessTokens:
         self.issuer = issuer
         self.audience = audience
         self.ttl_seconds = ttl_seconds
+        self.verified = VerifiedTokens()
+        # The keys are fixed for the life of the process: the JWKS is built once.
+        self._jwks = self._build_jwks()
 
-    def issue(self, user: User) -> str:
+    def issue(self, user_id: int, company_id: int, role: str) -> str:
         now = int(time.time())
         payload = {
-            "sub": str(user.id),
-            "company_id": user.company_id,
-            "role": user.role,
+            "sub": str(user_id),
+            "company_id": company_id,
+            "role": role,
             "iat": now,
             "exp": now + self.ttl_seconds,
             "iss": self.issuer,
@@ -84,16 +91,20 @@ class AccessTokens:
         )
 
     def verify(self, token: str) -> Claims:
-        try:
-            kid = jwt.get_unverified_header(token).get("kid")
-        except jwt.InvalidTokenError as exc:
-            raise Unauthorized("Invalid token") from exc
-        public_key = self._public_keys.get(kid) if isinstance(kid, str) else None
+        claims = self.verified.get(token)
+        if claims is not None:
+            return claims
+        kid = unverified_kid(token)
+        public_key = self._public_keys.get(kid) if kid is not None else None
         if public_key is None:
             raise Unauthorized("Invalid token")
-        return verify_with_key(token, public_key, issuer=self.issuer, audience=self.audience)
+        payload = decode_with_key(token, public_key, issuer=self.issuer, audience=self.audience)
+        return self.verified.put(token, payload)
 
     def jwks(self) -> dict[str, list[dict[str, Any]]]:
+        return self._jwks
+
+    def _build_jwks(self) -> dict[str, list[dict[str, Any]]]:
         others = [
             {
                 **json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key)),

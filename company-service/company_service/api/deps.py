@@ -12,6 +12,7 @@ from fastapi import Depends, Path, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from company_service.runtime import Runtime
+from media_common.aio.db import Reader
 from media_common.auth import BearerDoc, Claims, bearer_token, check_internal_token
 from media_common.errors import NotFound, Unauthorized
 
@@ -25,7 +26,7 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
-    async for session in runtime.db.session():
+    async with runtime.db.session() as session:
         yield session
 
 
@@ -35,12 +36,20 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 async def get_read_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
-    async for session in runtime.db.read_session():
+    async with runtime.db.read_session() as session:
         yield session
 
 
 # For routes that only read: every statement in autocommit (media_common.aio.db).
 ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
+
+
+async def get_reader(runtime: RuntimeDep) -> Reader:
+    return runtime.db.reader
+
+
+# The hot reads: compiled queries straight on the driver (media_common.aio.db.Query).
+ReaderDep = Annotated[Reader, Depends(get_reader)]
 
 
 async def current_user(request: Request, runtime: RuntimeDep, _: BearerDoc) -> Claims:

@@ -11,6 +11,7 @@ from company_service.api.deps import (
     AdminCompanyId,
     CurrentUser,
     MemberCompanyId,
+    ReaderDep,
     ReadSessionDep,
     RuntimeDep,
     SessionDep,
@@ -28,9 +29,9 @@ from company_service.schemas import (
     PlanChangeRead,
     PlanChangeRequest,
 )
+from media_common.aio.paging import PageQuery
 from media_common.errors import error_responses
 from media_common.models import utcnow
-from media_common.paging import PageQuery
 
 router = APIRouter(prefix="/api/v1/companies", tags=["companies"])
 
@@ -56,9 +57,9 @@ async def create_company(body: CompanyCreate, runtime: RuntimeDep) -> CompanyCre
 @router.get(
     "/{company_id}", response_model=CompanyRead, responses=error_responses(401, 404, 422, 503)
 )
-async def read_company(company_id: MemberCompanyId, session: ReadSessionDep) -> CompanyRead:
+async def read_company(company_id: MemberCompanyId, reader: ReaderDep) -> CompanyRead:
     """Your company, with its effective plan as of now (members)."""
-    return CompanyRead.of(await companies.get_active_company(session, company_id), utcnow())
+    return CompanyRead.of(await companies.read_active_company(reader, company_id), utcnow())
 
 
 @router.patch(

@@ -1,26 +1,26 @@
-"""Route dependencies: the request's session, the caller, permissions, paging."""
+"""Route dependencies: the request's sessions, the caller, permissions.
+
+Every dependency is `async def`: a plain `def` one would hop through the thread pool.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from media_common.auth import Claims, bearer_token, check_internal_token
 from media_common.errors import Unauthorized
 from media_common.paging import INT64_MAX
-from user_service.accounts import find_live_user, visible_user
+from user_service.accounts import Account, find_account, visible_user
 from user_service.models import User
 from user_service.runtime import Runtime
 
 
-# The light dependencies below are `async def` although the routes are sync: they do no
-# I/O, and FastAPI runs a sync dependency in a worker thread, a hop per dependency that a
-# hot endpoint (the point credits) feels.
 async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
@@ -29,20 +29,30 @@ async def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_session(runtime: RuntimeDep) -> Iterator[Session]:
-    yield from runtime.db.session()
+async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
+    async with runtime.db.session() as session:
+        yield session
 
 
 # scope="function": the commit happens before the response is sent, so a client that
 # got 201 can rely on the row being there.
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def get_read_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
+    async with runtime.db.read_session() as session:
+        yield session
+
+
+# For routes that only read: every statement in autocommit (media_common.aio.db).
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
 
 # Only for the OpenAPI document (Swagger's Authorize button logs in through the token
 # endpoint); the header itself is read by media_common's bearer_token.
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-def verified_claims(
+async def verified_claims(
     request: Request, runtime: RuntimeDep, _: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> Claims:
     token = bearer_token(request)
@@ -51,33 +61,38 @@ def verified_claims(
     return runtime.access_tokens.verify(token)
 
 
-def current_user(
-    session: SessionDep, claims: Annotated[Claims, Depends(verified_claims)], runtime: RuntimeDep
-) -> Claims:
-    """The verified token's claims as of now, from this service's own table: a deleted
-    user, or a user of a deactivated company (the access feed, media_common.access), is
-    refused (401); the role is the stored one, so a demotion takes effect at once."""
-    runtime.access.check(claims.user_id, claims.company_id)
-    user = find_live_user(session, claims.user_id) if 0 < claims.user_id <= INT64_MAX else None
-    if user is None or user.company_id != claims.company_id:
+async def current_account(
+    claims: Annotated[Claims, Depends(verified_claims)], runtime: RuntimeDep
+) -> Account:
+    """The caller's own row, as of now: a deleted user, a user moved out of the token's
+    company, or a user of a deactivated company (the access feed, media_common.access)
+    is refused (401).
+
+    One statement on the reader (a connection given back at once, whatever session the
+    route then uses): the row both authorizes the request and answers `GET /users/me`.
+    """
+    await runtime.access.check(claims.user_id, claims.company_id)
+    account = await find_account(runtime.db.reader, claims.user_id, claims.company_id)
+    if account is None:
         raise Unauthorized("This account no longer exists")
-    return replace(claims, role=user.role, fresh=True)
+    return account
+
+
+CurrentAccount = Annotated[Account, Depends(current_account)]
+
+
+async def current_user(
+    claims: Annotated[Claims, Depends(verified_claims)], account: CurrentAccount
+) -> Claims:
+    """The verified token's claims as of now, from this service's own table: the role is
+    the stored one, so a demotion takes effect at once."""
+    return replace(claims, role=account.role, fresh=True)
 
 
 CurrentUser = Annotated[Claims, Depends(current_user)]
 
 
-def current_account(user: CurrentUser, session: SessionDep) -> User:
-    """The caller's own row (current_user loaded it: the session's identity map answers)."""
-    account = session.get(User, user.user_id)
-    assert account is not None
-    return account
-
-
-CurrentAccount = Annotated[User, Depends(current_account)]
-
-
-def admin_only(user: CurrentUser) -> Claims:
+async def admin_only(user: CurrentUser) -> Claims:
     user.require_admin("Only the company's admins may do this")
     return user
 
@@ -87,8 +102,9 @@ AdminOnly = Annotated[Claims, Depends(admin_only)]
 UserIdPath = Annotated[int, Path(ge=1, le=INT64_MAX, description="A user id.")]
 
 
-def managed_user(user_id: UserIdPath, session: SessionDep, viewer: CurrentUser) -> User:
-    return visible_user(session, viewer, user_id)
+async def managed_user(user_id: UserIdPath, session: SessionDep, viewer: CurrentUser) -> User:
+    """The path's user, loaded for a change in the request's transaction."""
+    return await visible_user(session, viewer, user_id)
 
 
 ManagedUser = Annotated[User, Depends(managed_user)]

@@ -15,35 +15,35 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 
 @router.post("/login", response_model=TokenPair, responses=error_responses(401, 422, 503))
-def login(data: LoginRequest, session: SessionDep, runtime: RuntimeDep) -> TokenPair:
+async def login(data: LoginRequest, session: SessionDep, runtime: RuntimeDep) -> TokenPair:
     """Log in with email and password: an access token and a refresh token.
 
     Unknown email, wrong password, deleted account and deactivated company all answer 401
     INVALID_CREDENTIALS (and take the same time); 503 when company-service cannot be asked.
     """
-    return runtime.authenticator.login(session, data.email, data.password)
+    return await runtime.authenticator.login(session, data.email, data.password)
 
 
 @router.post("/token", response_model=TokenPair, responses=error_responses(401, 422, 503))
-def token(
+async def token(
     username: Annotated[Email, Form(description="The account's email.")],
     password: Annotated[Password, Form()],
     session: SessionDep,
     runtime: RuntimeDep,
 ) -> TokenPair:
     """OAuth2 password flow (form `username` = email, `password`), for Swagger's Authorize."""
-    return runtime.authenticator.login(session, username, password)
+    return await runtime.authenticator.login(session, username, password)
 
 
 @router.post("/refresh", response_model=TokenPair, responses=error_responses(401, 422, 503))
-def refresh(data: RefreshRequest, session: SessionDep, runtime: RuntimeDep) -> TokenPair:
+async def refresh(data: RefreshRequest, session: SessionDep, runtime: RuntimeDep) -> TokenPair:
     """Trade a refresh token for a new pair; the presented token stops working.
 
     Presenting a refresh token that was already used (or revoked) answers 401 and revokes
     every token of its login. Expired tokens, deleted accounts and deactivated companies
     are 401 as well.
     """
-    return runtime.authenticator.refresh(session, data.refresh_token)
+    return await runtime.authenticator.refresh(session, data.refresh_token)
 
 
 @router.post(
@@ -52,18 +52,18 @@ def refresh(data: RefreshRequest, session: SessionDep, runtime: RuntimeDep) -> T
     response_class=Response,
     responses=error_responses(422),
 )
-def logout(data: RefreshRequest, session: SessionDep, runtime: RuntimeDep) -> Response:
+async def logout(data: RefreshRequest, session: SessionDep, runtime: RuntimeDep) -> Response:
     """Log out: revoke the refresh token's whole login family (also when the token given
     was already rotated). Always 204, also for an unknown or already revoked token.
 
     The access tokens of the login stay valid until they expire (15 minutes by default).
     """
-    runtime.authenticator.logout(session, data.refresh_token)
+    await runtime.authenticator.logout(session, data.refresh_token)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/jwks.json", response_model=Jwks, response_model_exclude_none=True)
-def jwks(runtime: RuntimeDep, response: Response) -> Jwks:
+async def jwks(runtime: RuntimeDep, response: Response) -> Jwks:
     """The public keys (JWKS) that verify access tokens; `kid` is the RFC 7638 thumbprint."""
     response.headers["Cache-Control"] = "public, max-age=300"
     return Jwks.model_validate(runtime.access_tokens.jwks())

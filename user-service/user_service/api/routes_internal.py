@@ -12,7 +12,7 @@ from media_common.models import utcnow
 from media_common.paging import INT64_MAX
 from user_service import founders
 from user_service.access_feed import changed_users
-from user_service.api.deps import RuntimeDep, ServiceCaller, SessionDep
+from user_service.api.deps import ReadSessionDep, RuntimeDep, ServiceCaller, SessionDep
 from user_service.schemas import FounderCreate, UserRead
 
 # Not reachable through the gateway, so not in the public document.
@@ -26,7 +26,7 @@ CompanyIdPath = Annotated[int, Path(ge=1, le=INT64_MAX)]
     response_model=UserRead,
     responses=error_responses(401, 409, 422),
 )
-def put_founder(
+async def put_founder(
     company_id: CompanyIdPath,
     data: FounderCreate,
     session: SessionDep,
@@ -36,7 +36,9 @@ def put_founder(
     """Create the company's founding admin (company-service's founding); idempotent:
     201 when created, 200 when it exists with this email, 409 when the email is taken or
     the founding was cancelled."""
-    user, created = founders.create_founder(session, runtime.passwords, company_id, data, utcnow())
+    user, created = await founders.create_founder(
+        session, runtime.passwords, company_id, data, utcnow()
+    )
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return UserRead.of(user)
 
@@ -47,14 +49,14 @@ def put_founder(
     response_class=Response,
     responses=error_responses(401, 422),
 )
-def cancel_founder(company_id: CompanyIdPath, session: SessionDep) -> Response:
+async def cancel_founder(company_id: CompanyIdPath, session: SessionDep) -> Response:
     """Cancel the company's founding: its founder (if any) is deleted, none can follow."""
-    founders.cancel_founding(session, company_id, utcnow())
+    await founders.cancel_founding(session, company_id, utcnow())
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get(USER_FEED_PATH, responses=error_responses(401))
-def access_feed(session: SessionDep, runtime: RuntimeDep) -> dict[str, object]:
+async def access_feed(session: ReadSessionDep, runtime: RuntimeDep) -> dict[str, object]:
     """Users whose role changed or who were deleted within the horizon (the access feed)."""
-    users = changed_users(session, utcnow(), runtime.settings.access_feed_horizon_seconds)
+    users = await changed_users(session, utcnow(), runtime.settings.access_feed_horizon_seconds)
     return {"users": users}

@@ -6,11 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, status
 
+from media_common.aio.paging import PageQuery
 from media_common.errors import error_responses
 from media_common.models import utcnow
-from media_common.paging import INT64_MAX, PageQuery
+from media_common.paging import INT64_MAX
 from user_service import invitations
-from user_service.api.deps import AdminOnly, SessionDep
+from user_service.api.deps import AdminOnly, ReadSessionDep, SessionDep
 from user_service.schemas import (
     InvitationCreate,
     InvitationCreated,
@@ -27,7 +28,7 @@ router = APIRouter(prefix="/api/v1/invitations", tags=["invitations"])
     response_model=InvitationCreated,
     responses=error_responses(401, 403, 409, 422, 503),
 )
-def create_invitation(
+async def create_invitation(
     data: InvitationCreate, session: SessionDep, admin: AdminOnly, response: Response
 ) -> InvitationCreated:
     """Invite an email into your company as `member` (default) or `admin` (admins).
@@ -36,17 +37,17 @@ def create_invitation(
     (`POST /api/v1/users`). A new invitation for the same email replaces the pending one;
     an email that already has an account is 409.
     """
-    invitation, token = invitations.invite(session, admin, data.email, data.role, utcnow())
+    invitation, token = await invitations.invite(session, admin, data.email, data.role, utcnow())
     response.headers["Cache-Control"] = "no-store"
     return InvitationCreated(**InvitationRead.of(invitation).model_dump(), token=token)
 
 
 @router.get("", response_model=InvitationPage, responses=error_responses(401, 403, 422, 503))
-def list_invitations(session: SessionDep, admin: AdminOnly, page: PageQuery) -> InvitationPage:
+async def list_invitations(
+    session: ReadSessionDep, admin: AdminOnly, page: PageQuery
+) -> InvitationPage:
     """Your company's pending invitations, newest first, without tokens (admins)."""
-    items, total = invitations.list_pending(
-        session, admin.company_id, utcnow(), page.limit, page.offset
-    )
+    items, total = await invitations.list_pending(session, admin.company_id, utcnow(), page)
     return InvitationPage(
         items=[InvitationRead.of(i) for i in items],
         total=total,
@@ -61,11 +62,11 @@ def list_invitations(session: SessionDep, admin: AdminOnly, page: PageQuery) -> 
     response_class=Response,
     responses=error_responses(401, 403, 404, 422, 503),
 )
-def revoke_invitation(
+async def revoke_invitation(
     invitation_id: Annotated[int, Path(ge=1, le=INT64_MAX)],
     session: SessionDep,
     admin: AdminOnly,
 ) -> Response:
     """Revoke a pending invitation: its token stops working (admins)."""
-    invitations.revoke(session, admin.company_id, invitation_id, utcnow())
+    await invitations.revoke(session, admin.company_id, invitation_id, utcnow())
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -6,14 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Response, status
 
+from media_common.aio.paging import PageQuery
 from media_common.errors import error_responses
-from media_common.paging import PageQuery
 from user_service.api.deps import (
     CreditAdmission,
     CurrentAccount,
+    ReadSessionDep,
     RuntimeDep,
     ServiceCaller,
-    SessionDep,
     UserIdPath,
 )
 from user_service.points import credit_points, point_history
@@ -36,11 +36,13 @@ IdempotencyKey = Annotated[
 @router.get(
     "/api/v1/users/me/points", response_model=PointsPage, responses=error_responses(401, 422)
 )
-def my_points(user: CurrentAccount, session: SessionDep, page: PageQuery) -> PointsPage:
+async def my_points(
+    account: CurrentAccount, session: ReadSessionDep, page: PageQuery
+) -> PointsPage:
     """The caller's point balance and ledger entries, newest first."""
-    entries, total = point_history(session, user, page.limit, page.offset)
+    entries, total = await point_history(session, account.id, page)
     return PointsPage(
-        balance=user.points,
+        balance=account.points,
         items=[PointEntryRead.model_validate(entry) for entry in entries],
         total=total,
         limit=page.limit,
@@ -60,7 +62,7 @@ def my_points(user: CurrentAccount, session: SessionDep, page: PageQuery) -> Poi
     tags=["internal"],
     include_in_schema=False,  # not reachable through the gateway
 )
-def credit(
+async def credit(
     user_id: UserIdPath,
     body: PointCreditRequest,
     idempotency_key: IdempotencyKey,
@@ -73,13 +75,7 @@ def credit(
     nothing credited twice); 422 the key was used for another user or amount; 404 unknown
     or deleted user; 409 LOCK_CONFLICT with Retry-After when the user's row is busy.
     """
-    result = credit_points(
-        runtime.ledger,
-        user_id,
-        idempotency_key,
-        body,
-        runtime.settings.points_lock_timeout_ms,
-    )
+    result = await credit_points(runtime.ledger.engine, user_id, idempotency_key, body)
     if not result.created:
         response.status_code = status.HTTP_200_OK
     return PointCreditRead(
