@@ -6,19 +6,21 @@ and a second request for the same job gets the one already there.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from media_common.aio.db import Query, Reader, Row
+from media_common.aio.paging import PagedQuery, read_page
 from media_common.errors import Conflict, NotFound
 from media_common.models import utcnow
-from video_service.listing import AnyRow, page_with_total
+from media_common.paging import PageParams
 from video_service.media_events import lock_video, record_job_event
 from video_service.models import ACTIVE_JOB_STATUSES, ONE_ACTIVE_PREDICATE, MediaJob, Video
 from video_service.queue import JobQueue
 from video_service.video_status import settle_video_status
 
-# What the API shows of a job (JobRead.of reads these).
+# What the API shows of a job (JobRead.of reads these); reads run on the reader.
 SHOWN = (
     MediaJob.id,
     MediaJob.video_id,
@@ -31,6 +33,20 @@ SHOWN = (
     MediaJob.created_at,
     MediaJob.started_at,
     MediaJob.finished_at,
+)
+JOB_PAGE = PagedQuery(
+    select(*SHOWN)
+    .where(MediaJob.video_id == bindparam("video_id"))
+    .order_by(MediaJob.created_at.desc(), MediaJob.id.desc())
+)
+LIVE_JOB = Query(
+    select(*SHOWN)
+    .join(Video, Video.id == MediaJob.video_id)
+    .where(
+        MediaJob.id == bindparam("job_id"),
+        MediaJob.company_id == bindparam("company_id"),
+        Video.deleted_at.is_(None),
+    )
 )
 
 
@@ -77,32 +93,15 @@ async def enqueue_job(
     return job
 
 
-async def list_jobs(
-    session: AsyncSession, video_id: int, *, limit: int, offset: int
-) -> tuple[list[AnyRow], int]:
-    """A page of the video's jobs, newest first, and their total."""
-    query = (
-        select(*SHOWN)
-        .where(MediaJob.video_id == video_id)
-        .order_by(MediaJob.created_at.desc(), MediaJob.id.desc())
-    )
-    return await page_with_total(session, query, limit=limit, offset=offset)
+async def list_jobs(reader: Reader, video_id: int, page: PageParams) -> tuple[list[Row], int]:
+    """A page of the video's jobs, newest first, and their total (one statement)."""
+    return await read_page(reader, JOB_PAGE, page, video_id=video_id)
 
 
-async def read_job(session: AsyncSession, company_id: int, job_id: int) -> AnyRow:
+async def read_job(reader: Reader, company_id: int, job_id: int) -> Row:
     """The company's job of a live video, as a row of `SHOWN` (one statement); anything
     else is NOT_FOUND alike."""
-    row = (
-        await session.execute(
-            select(*SHOWN)
-            .join(Video, Video.id == MediaJob.video_id)
-            .where(
-                MediaJob.id == job_id,
-                MediaJob.company_id == company_id,
-                Video.deleted_at.is_(None),
-            )
-        )
-    ).one_or_none()
+    row = await reader.one(LIVE_JOB, company_id=company_id, job_id=job_id)
     if row is None:
         raise NotFound("Job not found")
     return row

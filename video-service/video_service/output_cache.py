@@ -20,13 +20,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import bindparam, select
 
+from media_common.aio.db import Query, Reader
 from video_service.models import Video
 
 DEFAULT_TTL_SECONDS = 2.0
 CAPACITY = 50_000
+_LIVE_OUTPUTS = Query(
+    select(Video.company_id, Video.hls_prefix).where(
+        Video.id == bindparam("video_id"), Video.deleted_at.is_(None)
+    )
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,13 +43,13 @@ class VideoOutputs:
 class OutputCache:
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        reader: Reader,
         ttl_seconds: float = DEFAULT_TTL_SECONDS,
         *,
         capacity: int = CAPACITY,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.sessions = sessions
+        self.reader = reader
         self.ttl = ttl_seconds
         self.capacity = capacity
         self._clock = clock
@@ -71,14 +76,7 @@ class OutputCache:
         # Stamped with the time the query started: a load that overlapped a delete's
         # commit (and its `forget`) still expires `ttl` after that.
         started = self._clock()
-        async with self.sessions() as session:
-            row = (
-                await session.execute(
-                    select(Video.company_id, Video.hls_prefix).where(
-                        Video.id == video_id, Video.deleted_at.is_(None)
-                    )
-                )
-            ).one_or_none()
+        row = await self.reader.one(_LIVE_OUTPUTS, video_id=video_id)
         self._entries.pop(video_id, None)  # (re-)inserted last: the oldest go first
         if row is None:
             return None

@@ -96,7 +96,7 @@ class Runtime:
                 poll_seconds=settings.webhook_poll_seconds,
             ),
             queue=JobQueue(db.engine),
-            outputs=OutputCache(db.read_sessionmaker),
+            outputs=OutputCache(db.reader),
             access=AccessState.for_feeds(
                 [
                     UserFeed(feed_client(settings.user_service_url, settings)),

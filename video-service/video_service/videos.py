@@ -1,29 +1,28 @@
 """Video metadata rules: tenancy, soft delete, restore. No HTTP here.
 
-Reads answer rows of the needed columns (one statement, no ORM entity); writes load and
-change ORM entities inside the request's transaction.
+Reads are statements compiled once (`media_common.aio.db.Query`) run on the reader: one
+round trip on a connection given back at once, rows of the needed columns, no ORM
+entity. Writes load and change ORM entities inside the request's transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeAlias
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
 
+from media_common.aio.db import Query, Reader, Row
+from media_common.aio.paging import PagedQuery, read_page
 from media_common.errors import Conflict, NotFound
 from media_common.models import utcnow
-from video_service.listing import AnyRow, page_with_total
+from media_common.paging import PageParams
 from video_service.models import Video
 from video_service.schemas import VideoUpdate
 from video_service.webhooks import VIDEO_DELETED, VIDEO_RESTORED, emit_video_event
 
-Columns: TypeAlias = tuple[InstrumentedAttribute[Any], ...]
-
-# What the API shows of a video (VideoRead), and the outputs' locations.
-SHOWN: Columns = (
+# What the API shows of a video (VideoRead).
+SHOWN = (
     Video.id,
     Video.title,
     Video.description,
@@ -41,34 +40,51 @@ SHOWN: Columns = (
     Video.updated_at,
     Video.deleted_at,
 )
-WITH_OUTPUTS: Columns = (*SHOWN, Video.thumbnail_key, Video.hls_prefix)
-# What the stream needs (its hot path reads no other column).
-STREAMED: Columns = (Video.id, Video.storage_key, Video.size_bytes, Video.content_type)
+_LIVE_OF_COMPANY = (
+    Video.id == bindparam("video_id"),
+    Video.company_id == bindparam("company_id"),
+    Video.deleted_at.is_(None),
+)
+# A live video of the company, as shown, with its outputs' locations.
+LIVE_VIDEO = Query(select(*SHOWN, Video.thumbnail_key, Video.hls_prefix).where(*_LIVE_OF_COMPANY))
+# What the stream needs of it (its hot path reads no other column).
+STREAM_TARGET = Query(
+    select(Video.id, Video.storage_key, Video.size_bytes, Video.content_type).where(
+        *_LIVE_OF_COMPANY
+    )
+)
+_NEWEST_FIRST = (Video.created_at.desc(), Video.id.desc())
+LIVE_PAGE = PagedQuery(
+    select(*SHOWN)
+    .where(Video.company_id == bindparam("company_id"), Video.deleted_at.is_(None))
+    .order_by(*_NEWEST_FIRST)
+)
+TRASH_PAGE = PagedQuery(
+    select(*SHOWN)
+    .where(Video.company_id == bindparam("company_id"), Video.deleted_at.is_not(None))
+    .order_by(*_NEWEST_FIRST)
+)
 # Set on a session that soft-deleted videos (their ids): once it commits, this process
 # forgets them in its OutputCache at once (other processes within the cache's TTL).
 VIDEOS_DELETED = "videos_deleted"
 
 
 async def read_video(
-    session: AsyncSession,
-    company_id: int,
-    video_id: int,
-    columns: Columns = WITH_OUTPUTS,
-) -> AnyRow:
-    """The company's live video as a row of `columns`, in one statement; another
-    company's, a deleted or a missing one is NOT_FOUND alike."""
-    row = (
-        await session.execute(
-            select(*columns).where(
-                Video.id == video_id,
-                Video.company_id == company_id,
-                Video.deleted_at.is_(None),
-            )
-        )
-    ).one_or_none()
+    reader: Reader, company_id: int, video_id: int, query: Query = LIVE_VIDEO
+) -> Row:
+    """The company's live video as a row of `query` (one statement); another company's,
+    a deleted or a missing one is NOT_FOUND alike."""
+    row = await reader.one(query, company_id=company_id, video_id=video_id)
     if row is None:
         raise NotFound("Video not found")
     return row
+
+
+async def list_videos(
+    reader: Reader, company_id: int, *, trash: bool, page: PageParams
+) -> tuple[list[Row], int]:
+    """A page of the company's live videos (or its trash), newest first, and the total."""
+    return await read_page(reader, TRASH_PAGE if trash else LIVE_PAGE, page, company_id=company_id)
 
 
 async def get_video(
@@ -85,21 +101,6 @@ async def get_video(
     if video is None:
         raise NotFound("Video not found")
     return video
-
-
-async def list_videos(
-    session: AsyncSession, company_id: int, *, trash: bool, limit: int, offset: int
-) -> tuple[list[AnyRow], int]:
-    """A page of the company's live videos (or its trash), newest first, and the total."""
-    query = (
-        select(*SHOWN)
-        .where(
-            Video.company_id == company_id,
-            Video.deleted_at.is_not(None) if trash else Video.deleted_at.is_(None),
-        )
-        .order_by(Video.created_at.desc(), Video.id.desc())
-    )
-    return await page_with_total(session, query, limit=limit, offset=offset)
 
 
 async def create_video(

@@ -12,8 +12,9 @@ from sqlalchemy import any_, delete, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from media_common.aio.paging import AnyRow, fetch_page
 from media_common.errors import Conflict, NotFound, ValidationFailed
-from video_service.listing import AnyRow, page_with_total
+from media_common.paging import PageParams
 from video_service.models import Video
 from video_service.schemas import VideoRead
 from video_service.webhook_models import WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -75,7 +76,7 @@ async def create_endpoint(
 
 
 async def list_endpoints(
-    session: AsyncSession, company_id: int, *, limit: int, offset: int
+    session: AsyncSession, company_id: int, page: PageParams
 ) -> tuple[list[AnyRow], int]:
     """A page of the company's endpoints (id, url, events, created_at), newest first."""
     query = (
@@ -88,7 +89,7 @@ async def list_endpoints(
         .where(WebhookEndpoint.company_id == company_id)
         .order_by(WebhookEndpoint.created_at.desc(), WebhookEndpoint.id.desc())
     )
-    return await page_with_total(session, query, limit=limit, offset=offset)
+    return await fetch_page(session, query, page)
 
 
 async def get_endpoint_id(session: AsyncSession, company_id: int, endpoint_id: int) -> int:
@@ -117,7 +118,7 @@ async def delete_endpoint(session: AsyncSession, company_id: int, endpoint_id: i
 
 
 async def list_deliveries(
-    session: AsyncSession, endpoint_id: int, *, limit: int, offset: int
+    session: AsyncSession, endpoint_id: int, page: PageParams
 ) -> tuple[list[AnyRow], int]:
     """A page of the endpoint's deliveries with their event types, newest first."""
     query = (
@@ -137,7 +138,7 @@ async def list_deliveries(
         .where(WebhookDelivery.endpoint_id == endpoint_id)
         .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc())
     )
-    return await page_with_total(session, query, limit=limit, offset=offset)
+    return await fetch_page(session, query, page)
 
 
 async def emit_video_event(

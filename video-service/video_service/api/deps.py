@@ -8,17 +8,16 @@ routes that only read take `ReadSessionDep` (autocommit, one round trip per stat
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from media_common.aio.db import Reader, Row
 from media_common.auth import BearerDoc, Claims, bearer_token
 from media_common.errors import Unauthorized
 from media_common.paging import INT64_MAX
 from video_service import jobs, videos
-from video_service.listing import AnyRow
 from video_service.models import MediaJob, Video
 from video_service.playback import Viewer
 from video_service.runtime import Runtime
@@ -33,9 +32,7 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
-    # As a context manager, the Database sees the route's error (rollback, or the commit
-    # of an AppError that keeps its changes) and its success (the commit).
-    async with asynccontextmanager(runtime.db.session)() as session:
+    async with runtime.db.session() as session:
         yield session
     runtime.committed(session.info)  # reached only once the transaction has committed
 
@@ -46,12 +43,22 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 async def get_read_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
-    async for session in runtime.db.read_session():
+    async with runtime.db.read_session() as session:
         yield session
 
 
 # For routes that only read: every statement in autocommit (media_common.aio.db).
 ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
+
+
+async def get_reader(runtime: RuntimeDep) -> Reader:
+    return runtime.db.reader
+
+
+# The hot reads: compiled queries straight on the driver, each on a pooled connection
+# given back at once (media_common.aio.db.Query), so a route that then writes in
+# `SessionDep` never holds two connections.
+ReaderDep = Annotated[Reader, Depends(get_reader)]
 
 
 async def current_user(request: Request, runtime: RuntimeDep, _: BearerDoc = None) -> Claims:
@@ -76,31 +83,12 @@ AdminOnly = Annotated[Claims, Depends(admin_only)]
 VideoId = Annotated[int, Path(ge=1, le=INT64_MAX, description="Video id")]
 
 
-async def company_video(video_id: VideoId, user: CurrentUser, session: ReadSessionDep) -> AnyRow:
+async def company_video(video_id: VideoId, user: CurrentUser, reader: ReaderDep) -> Row:
     """A live video of the caller's company, as a row (anything else is 404)."""
-    return await videos.read_video(session, user.company_id, video_id)
+    return await videos.read_video(reader, user.company_id, video_id)
 
 
-CompanyVideo = Annotated[AnyRow, Depends(company_video)]
-
-
-async def looked_up(
-    runtime: Runtime, company_id: int, video_id: int, columns: videos.Columns
-) -> AnyRow:
-    """The live video in an autocommit session of its own, released at once (one round
-    trip): the routes that start playback write the view afterwards in `SessionDep`, and
-    a request never holds two pooled connections at a time (under a burst of requests,
-    holding one while waiting for another can exhaust the pool)."""
-    async with runtime.db.read_sessionmaker() as session:
-        return await videos.read_video(session, company_id, video_id, columns)
-
-
-async def playback_video(video_id: VideoId, user: CurrentUser, runtime: RuntimeDep) -> AnyRow:
-    """A live video of the caller's company, for a playback URL (`looked_up`)."""
-    return await looked_up(runtime, user.company_id, video_id, videos.WITH_OUTPUTS)
-
-
-PlaybackVideo = Annotated[AnyRow, Depends(playback_video)]
+CompanyVideo = Annotated[Row, Depends(company_video)]
 
 
 async def admin_video(video_id: VideoId, admin: AdminOnly, session: SessionDep) -> Video:
@@ -133,41 +121,31 @@ async def stream_viewer(
 StreamViewer = Annotated[Viewer, Depends(stream_viewer)]
 
 
-async def streamable_video(
-    video_id: VideoId, viewer: StreamViewer, session: ReadSessionDep
-) -> AnyRow:
+async def streamable_video(video_id: VideoId, viewer: StreamViewer, reader: ReaderDep) -> Row:
     """A live video of the viewer's company, as a row (anything else is 404)."""
-    return await videos.read_video(session, viewer.company_id, video_id)
+    return await videos.read_video(reader, viewer.company_id, video_id)
 
 
-StreamableVideo = Annotated[AnyRow, Depends(streamable_video)]
+StreamableVideo = Annotated[Row, Depends(streamable_video)]
 
 
-async def viewed_video(video_id: VideoId, viewer: StreamViewer, runtime: RuntimeDep) -> AnyRow:
-    """A live video of the viewer's company, whose playback starts (`looked_up`)."""
-    return await looked_up(runtime, viewer.company_id, video_id, videos.WITH_OUTPUTS)
+async def stream_target(video_id: VideoId, viewer: StreamViewer, reader: ReaderDep) -> Row:
+    """What the stream needs of a live video of the viewer's company, looked up on every
+    request (one statement): a delete stops the stream on every replica at once."""
+    return await videos.read_video(reader, viewer.company_id, video_id, videos.STREAM_TARGET)
 
 
-ViewedVideo = Annotated[AnyRow, Depends(viewed_video)]
-
-
-async def stream_target(video_id: VideoId, viewer: StreamViewer, runtime: RuntimeDep) -> AnyRow:
-    """What the stream needs of a live video of the viewer's company (`videos.STREAMED`),
-    looked up on every request (`looked_up`): a delete stops every replica at once."""
-    return await looked_up(runtime, viewer.company_id, video_id, videos.STREAMED)
-
-
-StreamTarget = Annotated[AnyRow, Depends(stream_target)]
+StreamTarget = Annotated[Row, Depends(stream_target)]
 
 JobId = Annotated[int, Path(ge=1, le=INT64_MAX, description="Job id")]
 
 
-async def company_job(job_id: JobId, user: CurrentUser, session: ReadSessionDep) -> AnyRow:
+async def company_job(job_id: JobId, user: CurrentUser, reader: ReaderDep) -> Row:
     """A job of a live video of the caller's company, as a row (anything else is 404)."""
-    return await jobs.read_job(session, user.company_id, job_id)
+    return await jobs.read_job(reader, user.company_id, job_id)
 
 
-CompanyJob = Annotated[AnyRow, Depends(company_job)]
+CompanyJob = Annotated[Row, Depends(company_job)]
 
 
 async def admin_job(job_id: JobId, admin: AdminOnly, session: SessionDep) -> MediaJob:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from media_common.aio.paging import PageQuery
 from media_common.errors import error_responses
-from media_common.paging import PageQuery
 from video_service import jobs
 from video_service.api.deps import (
     AdminJob,
     AdminVideo,
     CompanyJob,
     CompanyVideo,
-    ReadSessionDep,
+    ReaderDep,
     RuntimeDep,
     SessionDep,
 )
@@ -26,11 +26,11 @@ router = APIRouter(prefix="/api/v1", tags=["jobs"])
 )
 async def list_video_jobs(
     video: CompanyVideo,
-    session: ReadSessionDep,
+    reader: ReaderDep,
     page: PageQuery,
 ) -> JobPage:
     """The video's media jobs (probe, thumbnail, hls), newest first."""
-    items, total = await jobs.list_jobs(session, video.id, limit=page.limit, offset=page.offset)
+    items, total = await jobs.list_jobs(reader, video.id, page)
     return JobPage(
         items=[JobRead.of(j) for j in items], total=total, limit=page.limit, offset=page.offset
     )

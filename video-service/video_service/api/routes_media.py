@@ -19,7 +19,6 @@ from video_service.api.deps import (
     StreamableVideo,
     StreamViewer,
     VideoId,
-    ViewedVideo,
 )
 from video_service.api.playback_count import count_view
 from video_service.media.outputs import content_type
@@ -105,7 +104,7 @@ MASTER_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 @router.get("/{video_id}/hls/master.m3u8", response_class=Response, responses=MASTER_RESPONSES)
 async def get_master_playlist(
-    video: ViewedVideo,
+    video: StreamableVideo,
     viewer: StreamViewer,
     session: SessionDep,
     runtime: RuntimeDep,

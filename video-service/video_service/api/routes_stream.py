@@ -10,8 +10,8 @@ from fastapi.responses import StreamingResponse
 
 from media_common.errors import error_responses
 from video_service.api.deps import (
+    CompanyVideo,
     CurrentUser,
-    PlaybackVideo,
     RuntimeDep,
     SessionDep,
     StreamTarget,
@@ -70,7 +70,7 @@ async def stream_video(
     """Stream the video (Range supported)."""
     is_get = request.method == "GET"
     if accel == "1":
-        # The hot path: the token checked in memory, one autocommit statement for the
+        # The hot path: the token checked in memory, one statement on the reader for the
         # video, the view written only for a pair this process has not seen viewed.
         if is_get and counts_as_view(range_header):
             await count_view(session, runtime, viewer, video.id)
@@ -107,7 +107,7 @@ async def stream_video(
     responses=error_responses(401, 404, 422),
 )
 async def create_playback(
-    video: PlaybackVideo, user: CurrentUser, session: SessionDep, runtime: RuntimeDep
+    video: CompanyVideo, user: CurrentUser, session: SessionDep, runtime: RuntimeDep
 ) -> PlaybackRead:
     """Stream, HLS and poster URLs with a short-lived signed token, for players that cannot
     send headers (`hls_url`, `thumbnail_url`: null until the outputs exist)."""

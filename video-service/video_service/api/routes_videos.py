@@ -6,20 +6,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from media_common.aio.db import Row
+from media_common.aio.paging import PageQuery
 from media_common.errors import error_responses
-from media_common.paging import PageQuery
 from video_service import videos
 from video_service.api.deps import (
     AdminOnly,
     AdminVideo,
     CompanyVideo,
     CurrentUser,
-    ReadSessionDep,
+    ReaderDep,
     RuntimeDep,
     SessionDep,
     VideoId,
 )
-from video_service.listing import AnyRow
 from video_service.models import Video
 from video_service.schemas import VideoPage, VideoRead, VideoUpdate
 
@@ -29,16 +29,14 @@ router = APIRouter(prefix="/api/v1/videos", tags=["videos"])
 @router.get("", response_model=VideoPage, responses=error_responses(401, 403, 422))
 async def list_videos(
     user: CurrentUser,
-    session: ReadSessionDep,
+    reader: ReaderDep,
     page: PageQuery,
     deleted: Annotated[bool, Query(description="true: the trash (admins only)")] = False,
 ) -> VideoPage:
     """The company's videos, newest first; `?deleted=true` lists the trash (admins)."""
     if deleted:
         user.require_admin("Only company admins may see deleted videos")
-    items, total = await videos.list_videos(
-        session, user.company_id, trash=deleted, limit=page.limit, offset=page.offset
-    )
+    items, total = await videos.list_videos(reader, user.company_id, trash=deleted, page=page)
     return VideoPage(
         items=[VideoRead.model_validate(v) for v in items],
         total=total,
@@ -48,7 +46,7 @@ async def list_videos(
 
 
 @router.get("/{video_id}", response_model=VideoRead, responses=error_responses(401, 404, 422))
-async def get_video(video: CompanyVideo) -> AnyRow:
+async def get_video(video: CompanyVideo) -> Row:
     """One video of the company (a deleted one is 404)."""
     return video
 

@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response
 
+from media_common.aio.paging import PageQuery
 from media_common.errors import error_responses
-from media_common.paging import INT64_MAX, PageQuery
+from media_common.paging import INT64_MAX
 from video_service import webhooks
 from video_service.api.deps import AdminOnly, ReadSessionDep, RuntimeDep, SessionDep
 from video_service.webhook_schemas import (
@@ -58,9 +59,7 @@ async def create_webhook(
 @router.get("", response_model=WebhookPage, responses=error_responses(401, 403, 422))
 async def list_webhooks(admin: AdminOnly, session: ReadSessionDep, page: PageQuery) -> WebhookPage:
     """The company's webhooks, newest first (never their secrets)."""
-    items, total = await webhooks.list_endpoints(
-        session, admin.company_id, limit=page.limit, offset=page.offset
-    )
+    items, total = await webhooks.list_endpoints(session, admin.company_id, page)
     return WebhookPage(
         items=[WebhookRead.model_validate(e) for e in items],
         total=total,
@@ -85,9 +84,7 @@ async def list_deliveries(
     endpoint_id: CompanyWebhook, session: ReadSessionDep, page: PageQuery
 ) -> DeliveryPage:
     """The webhook's deliveries, newest first: status, attempts, last answer, next try."""
-    rows, total = await webhooks.list_deliveries(
-        session, endpoint_id, limit=page.limit, offset=page.offset
-    )
+    rows, total = await webhooks.list_deliveries(session, endpoint_id, page)
     items = [
         DeliveryRead(
             id=d.id,
