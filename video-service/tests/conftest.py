@@ -6,15 +6,16 @@ import secrets
 import sys
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+import anyio.from_thread
 import pytest
 from fastapi.testclient import TestClient
 from moto.server import ThreadedMotoServer
 from sqlalchemy import update
 
-from media_common.db import Database
 from media_common.testing import DbParams, JwksServer
 from media_common.testing_http import RecordingReceiver
 from video_service.main import create_app
@@ -23,7 +24,7 @@ from video_service.settings import Settings
 from video_service.webhook_models import WebhookDelivery
 
 sys.path.insert(0, str(Path(__file__).parent))
-from video_testkit import FakeCompanyService, FakePointsService, Tenant, fixture_bytes
+from video_testkit import FakeCompanyService, FakePointsService, SyncDb, Tenant, fixture_bytes
 
 INTERNAL_TOKEN = "internal-test-token"
 PLAYBACK_SECRET = "playback-secret-for-tests-0123456789"
@@ -96,17 +97,26 @@ def make_settings(
 
 
 @pytest.fixture
+def settings(make_settings: Callable[..., Settings]) -> Settings:
+    """The settings of the default test app (local storage): for `run_with_database`."""
+    return make_settings()
+
+
+@pytest.fixture
 def make_client(make_settings: Callable[..., Settings]) -> Iterator[Callable[..., TestClient]]:
-    clients: list[TestClient] = []
+    """Clients of apps used without their lifespan (no background loops: tests drive the
+    dispatcher, deliverer and sweeper themselves), each on one event loop of its own that
+    every request shares, as in a server: the app's async engine keeps its connections on
+    that loop. `client.portal.call(async_fn)` runs more work there."""
+    with ExitStack() as stack:
 
-    def build(backend: str = "local", **overrides: Any) -> TestClient:
-        client = TestClient(create_app(make_settings(backend, **overrides)))
-        clients.append(client)
-        return client
+        def build(backend: str = "local", **overrides: Any) -> TestClient:
+            client = TestClient(create_app(make_settings(backend, **overrides)))
+            client.portal = stack.enter_context(anyio.from_thread.start_blocking_portal())
+            stack.callback(client.portal.call, client.app.state.runtime.close)  # type: ignore[attr-defined]
+            return client
 
-    yield build
-    for client in clients:
-        client.app.state.runtime.close()  # type: ignore[attr-defined]
+        yield build
 
 
 @pytest.fixture
@@ -172,8 +182,9 @@ def uploaded(client: TestClient, tenant: Tenant, upload: Callable[..., Any]) -> 
 
 
 @pytest.fixture
-def db(make_settings: Callable[..., Settings]) -> Iterator[Database]:
-    database = Database(make_settings())
+def db(settings: Settings) -> Iterator[SyncDb]:
+    """Rows arranged and checked directly, synchronously (not the app's own access)."""
+    database = SyncDb(settings)
     yield database
     database.dispose()
 
@@ -187,7 +198,7 @@ def receiver() -> Iterator[RecordingReceiver]:
 
 
 @pytest.fixture
-def quiet_outbox(db: Database) -> None:
+def quiet_outbox(db: SyncDb) -> None:
     """Every webhook delivery left pending by earlier tests (they share the database) is
     settled first, so a deliverer under test claims only what its own test wrote."""
     with db.sessionmaker.begin() as session:

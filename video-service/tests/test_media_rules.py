@@ -3,6 +3,7 @@ the HLS command, ffprobe's verdict on a file that is not a video."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from pathlib import Path
 from types import SimpleNamespace
@@ -74,5 +75,5 @@ def test_probe_of_noise_is_a_permanent_failure(tmp_path: Path) -> None:
     noise = tmp_path / "noise.mp4"
     noise.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 64)
     with pytest.raises(ffmpeg.MediaError) as failure:
-        ffmpeg.probe("ffprobe", str(noise))
+        asyncio.run(ffmpeg.probe("ffprobe", str(noise)))
     assert failure.value.permanent

@@ -1,21 +1,27 @@
-"""The outbox dispatcher: every point credit delivered exactly once, retried until then."""
+"""The outbox dispatcher: every point credit delivered exactly once, retried until then.
+
+A dispatcher runs on an event loop of its own with a Database of its own
+(`run_with_database`), as in a replica; rows are arranged and checked with `db`.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, update
-from video_testkit import FakePointsService, outbox_rows
+from video_testkit import FakePointsService, SyncDb, outbox_rows
 
-from media_common.db import Database
-from media_common.internal_http import InternalClient
+from media_common.aio.db import Database
+from media_common.aio.internal_http import InternalClient
+from media_common.testing import run_with_database
 from video_service.dispatcher import BATCH_SIZE, OutboxDispatcher, backoff_seconds, classify
 from video_service.models import OutboxEntry
 from video_service.settings import Settings
@@ -23,12 +29,25 @@ from video_service.settings import Settings
 Upload = Callable[..., Any]
 
 
-def dispatcher_for(db: Database, points: FakePointsService) -> OutboxDispatcher:
-    client = InternalClient(points.url, "internal-test-token", timeout=2.0, retries=0)
-    return OutboxDispatcher(db.sessionmaker, client, poll_seconds=0.05)
+def dispatching(
+    settings: Settings,
+    points: FakePointsService,
+    work: Callable[[OutboxDispatcher], Awaitable[Any]],
+) -> Any:
+    """Run `work` with a dispatcher of its own (engine, client, event loop)."""
+
+    async def main(database: Database) -> Any:
+        client = InternalClient(points.url, "internal-test-token", timeout=2.0, retries=0)
+        dispatcher = OutboxDispatcher(database.sessionmaker, client, poll_seconds=0.05)
+        try:
+            return await work(dispatcher)
+        finally:
+            await dispatcher.close()
+
+    return run_with_database(settings, main)
 
 
-def add_outbox_rows(db: Database, count: int, user_id: int) -> list[str]:
+def add_outbox_rows(db: SyncDb, count: int, user_id: int) -> list[str]:
     """Views of fake videos written straight to the outbox (the dispatcher's input)."""
     keys = [f"test:{user_id}:{n}" for n in range(count)]
     with db.sessionmaker.begin() as session:
@@ -42,7 +61,7 @@ def add_outbox_rows(db: Database, count: int, user_id: int) -> list[str]:
     return keys
 
 
-def make_due(db: Database, keys: list[str]) -> None:
+def make_due(db: SyncDb, keys: list[str]) -> None:
     """Skip the backoff wait (the schedule itself is tested separately)."""
     with db.sessionmaker.begin() as session:
         session.execute(
@@ -52,102 +71,117 @@ def make_due(db: Database, keys: list[str]) -> None:
         )
 
 
-def deliver_until_done(db: Database, dispatcher: OutboxDispatcher, keys: list[str]) -> None:
+async def deliver_until_done(db: SyncDb, dispatcher: OutboxDispatcher, keys: list[str]) -> None:
+    """Rounds until no row of `keys` is pending. The row checks are quick synchronous
+    reads: they hold up only this dispatcher's own loop."""
     deadline = time.monotonic() + 20
     while any(row.status == "pending" for row in outbox_rows(db, keys)):
         assert time.monotonic() < deadline, "outbox not drained"
         make_due(db, keys)
-        dispatcher.run_once()
+        await dispatcher.run_once()
 
 
-def test_delivered_on_201(db: Database, points: FakePointsService) -> None:
+def test_delivered_on_201(settings: Settings, db: SyncDb, points: FakePointsService) -> None:
     keys = add_outbox_rows(db, 1, 501)
-    deliver_until_done(db, dispatcher_for(db, points), keys)
+    dispatching(settings, points, lambda dispatcher: deliver_until_done(db, dispatcher, keys))
     [row] = outbox_rows(db, keys)
     assert row.status == "delivered" and row.delivered_at is not None
     assert points.calls_for(keys[0]) == 1
 
 
-def test_lock_conflict_is_retried_then_delivered(db: Database, points: FakePointsService) -> None:
+def test_lock_conflict_is_retried_then_delivered(
+    settings: Settings, db: SyncDb, points: FakePointsService
+) -> None:
     keys = add_outbox_rows(db, 1, 502)
     points.script_for[keys[0]] = deque([409, 409])
-    deliver_until_done(db, dispatcher_for(db, points), keys)
+    dispatching(settings, points, lambda dispatcher: deliver_until_done(db, dispatcher, keys))
     [row] = outbox_rows(db, keys)
     assert row.status == "delivered" and row.attempts == 2
     assert points.calls_for(keys[0]) == 3
 
 
-def test_user_service_down_then_up_delivers_once(db: Database, points: FakePointsService) -> None:
+def test_user_service_down_then_up_delivers_once(
+    settings: Settings, db: SyncDb, points: FakePointsService
+) -> None:
     keys = add_outbox_rows(db, 3, 503)
-    dispatcher = dispatcher_for(db, points)
-    points.refuse = True
-    # Down: each round tries one row (the oldest due) and stops, so no hot loop.
-    assert dispatcher.run_once() == 1
-    deadline = time.monotonic() + 10
-    while any(row.attempts == 0 for row in outbox_rows(db, keys)):
-        assert time.monotonic() < deadline
-        time.sleep(0.05)  # the tried row backs off; the next one becomes the oldest due
-        assert dispatcher.run_once() <= 1
-    rows = outbox_rows(db, keys)
-    assert all(row.status == "pending" for row in rows)
-    assert all("unreachable" in (row.last_error or "") for row in rows)
-    assert points.credited.total() == 0
-    points.refuse = False
-    points.script_for[keys[1]] = deque([503])
-    deliver_until_done(db, dispatcher, keys)
+
+    async def work(dispatcher: OutboxDispatcher) -> None:
+        points.refuse = True
+        # Down: each round tries one row (the oldest due) and stops, so no hot loop.
+        assert await dispatcher.run_once() == 1
+        deadline = time.monotonic() + 10
+        while any(row.attempts == 0 for row in outbox_rows(db, keys)):
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.05)  # the tried row backs off; the next one becomes due
+            assert await dispatcher.run_once() <= 1
+        rows = outbox_rows(db, keys)
+        assert all(row.status == "pending" for row in rows)
+        assert all("unreachable" in (row.last_error or "") for row in rows)
+        assert points.credited.total() == 0
+        points.refuse = False
+        points.script_for[keys[1]] = deque([503])
+        await deliver_until_done(db, dispatcher, keys)
+
+    dispatching(settings, points, work)
     assert all(points.credited[key] == 1 for key in keys)
 
 
-def test_unknown_user_is_dead_and_never_retried(db: Database, points: FakePointsService) -> None:
+def test_unknown_user_is_dead_and_never_retried(
+    settings: Settings, db: SyncDb, points: FakePointsService
+) -> None:
     keys = add_outbox_rows(db, 2, 504)
     points.script_for[keys[0]] = deque([404])
     points.script_for[keys[1]] = deque([422])
-    dispatcher = dispatcher_for(db, points)
-    deliver_until_done(db, dispatcher, keys)
-    make_due(db, keys)
-    dispatcher.run_once()
+
+    async def work(dispatcher: OutboxDispatcher) -> None:
+        await deliver_until_done(db, dispatcher, keys)
+        make_due(db, keys)
+        await dispatcher.run_once()
+
+    dispatching(settings, points, work)
     for row in outbox_rows(db, keys):
         assert row.status == "dead" and row.last_error
         assert points.calls_for(row.idempotency_key) == 1
 
 
 def test_two_dispatchers_deliver_each_credit_exactly_once(
-    make_settings: Callable[..., Settings], db: Database, points: FakePointsService
+    settings: Settings, db: SyncDb, points: FakePointsService
 ) -> None:
+    """Two replicas: each dispatcher on its own thread, event loop and engine."""
     keys = add_outbox_rows(db, 100, 505)
-    other_db = Database(make_settings())
-    dispatchers = [dispatcher_for(db, points), dispatcher_for(other_db, points)]
     # Every 7th answer is a lock conflict, so retries interleave with first attempts.
     for key in keys[::7]:
         points.script_for[key] = deque([409])
     barrier = threading.Barrier(2)
 
-    def drain(dispatcher: OutboxDispatcher) -> None:
+    def drain(_: int) -> None:
         barrier.wait()
-        deliver_until_done(db, dispatcher, keys)
+        dispatching(settings, points, lambda d: deliver_until_done(db, d, keys))
 
-    try:
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            list(pool.map(drain, dispatchers))
-    finally:
-        other_db.dispose()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(drain, range(2)))
     assert all(points.credited[key] == 1 for key in keys)
     calls = [k for k, _, _ in points.calls if k in set(keys)]
     assert len(calls) == 100 + len(keys[::7])
     assert all(row.status == "delivered" for row in outbox_rows(db, keys))
 
 
-def test_background_thread_polls_and_stops(db: Database, points: FakePointsService) -> None:
+def test_background_loop_polls_and_stops(
+    settings: Settings, db: SyncDb, points: FakePointsService
+) -> None:
     keys = add_outbox_rows(db, BATCH_SIZE + 5, 506)
-    dispatcher = dispatcher_for(db, points)
-    dispatcher.start()
-    try:
-        deadline = time.monotonic() + 10
-        while not all(points.credited[key] for key in keys):
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-    finally:
-        dispatcher.stop()
+
+    async def work(dispatcher: OutboxDispatcher) -> None:
+        dispatcher.start()
+        try:
+            deadline = time.monotonic() + 10
+            while not all(points.credited[key] for key in keys):
+                assert time.monotonic() < deadline
+                await asyncio.sleep(0.05)
+        finally:
+            await dispatcher.stop()
+
+    dispatching(settings, points, work)
     assert all(points.credited[key] == 1 for key in keys)
 
 
@@ -167,11 +201,11 @@ def test_classify(status: int, outcome: str) -> None:
 
 
 def test_pending_gauge_in_metrics(
-    client: TestClient, db: Database, points: FakePointsService
+    client: TestClient, settings: Settings, db: SyncDb, points: FakePointsService
 ) -> None:
     add_outbox_rows(db, 1, 507)
     points.refuse = True
-    dispatcher_for(db, points).run_once()
+    dispatching(settings, points, lambda dispatcher: dispatcher.run_once())
     metrics = client.get("/metrics").text
     [line] = [x for x in metrics.splitlines() if x.startswith("video_outbox_pending ")]
     assert float(line.split()[1]) >= 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import time
@@ -11,10 +12,11 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from video_testkit import Tenant, fixture_bytes
+from video_testkit import SyncDb, Tenant, fixture_bytes
 
-from media_common.db import Database
+from media_common.aio.db import Database
 from media_common.storage import LocalStorage
+from media_common.testing import run_with_database
 from video_service.settings import Settings
 from video_service.sweeper import LOCK_NAME, OrphanSweeper
 
@@ -42,7 +44,7 @@ def test_sweeper_removes_only_old_orphans(
     sweeper = OrphanSweeper(
         runtime.db.sessionmaker, storage, interval_seconds=60, grace_seconds=3600
     )
-    assert sweeper.run_once() == 2
+    assert client.portal.call(sweeper.run_once) == 2  # type: ignore[union-attr]
     remaining = sorted(k for k, _ in storage.list_keys(""))
     assert "videos/1/old-orphan.mp4" not in remaining
     assert "videos/1/partial-abc.tmp" not in remaining
@@ -52,34 +54,41 @@ def test_sweeper_removes_only_old_orphans(
     assert client.get(f"/api/v1/videos/{video['id']}/stream", headers=tenant.member).is_success
 
 
-def test_only_one_replica_sweeps_at_a_time(
-    make_settings: Callable[..., Settings], tmp_path: Path
-) -> None:
-    db = Database(make_settings())
+def sweep(settings: Settings, storage: LocalStorage) -> int | None:
+    """One round of a sweeper of another replica (own engine and event loop)."""
+
+    async def work(database: Database) -> int | None:
+        sweeper = OrphanSweeper(
+            database.sessionmaker, storage, interval_seconds=60, grace_seconds=0
+        )
+        return await sweeper.run_once()
+
+    return run_with_database(settings, work)
+
+
+def test_only_one_replica_sweeps_at_a_time(settings: Settings, db: SyncDb, tmp_path: Path) -> None:
     storage = LocalStorage(tmp_path / "sweep")
-    sweeper = OrphanSweeper(db.sessionmaker, storage, interval_seconds=60, grace_seconds=0)
-    try:
-        with db.sessionmaker.begin() as holder:
-            holder.execute(select(func.pg_advisory_xact_lock(func.hashtext(LOCK_NAME))))
-            assert sweeper.run_once() is None
-        assert sweeper.run_once() == 0
-    finally:
-        db.dispose()
+    with db.sessionmaker.begin() as holder:
+        holder.execute(select(func.pg_advisory_xact_lock(func.hashtext(LOCK_NAME))))
+        assert sweep(settings, storage) is None
+    assert sweep(settings, storage) == 0
 
 
-def test_sweeper_thread_runs_on_its_interval(
-    make_settings: Callable[..., Settings], tmp_path: Path
-) -> None:
-    db = Database(make_settings())
+def test_sweeper_loop_runs_on_its_interval(settings: Settings, tmp_path: Path) -> None:
     storage = LocalStorage(tmp_path / "sweep")
     storage.put_stream("videos/1/orphan.mp4", io.BytesIO(b"x"), 1, "video/mp4")
-    sweeper = OrphanSweeper(db.sessionmaker, storage, interval_seconds=0.05, grace_seconds=0)
-    sweeper.start()
-    try:
-        deadline = time.monotonic() + 5
-        while storage.stat("videos/1/orphan.mp4") is not None:
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-    finally:
-        sweeper.stop()
-        db.dispose()
+
+    async def work(database: Database) -> None:
+        sweeper = OrphanSweeper(
+            database.sessionmaker, storage, interval_seconds=0.05, grace_seconds=0
+        )
+        sweeper.start()
+        try:
+            deadline = time.monotonic() + 5
+            while storage.stat("videos/1/orphan.mp4") is not None:
+                assert time.monotonic() < deadline
+                await asyncio.sleep(0.05)
+        finally:
+            await sweeper.stop()
+
+    run_with_database(settings, work)

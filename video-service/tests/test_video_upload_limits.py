@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
-from video_testkit import Tenant, fixture_bytes, stored_keys
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from video_testkit import Tenant, fixture_bytes, sibling_client, stored_keys
 
 HTML = b"<!DOCTYPE html><html><body><video src=x></video></body></html>" * 10
 ELF = b"\x7fELF\x02\x01\x01\x00" + bytes(8) + b"\x02\x00\x3e\x00" + os.urandom(2000)
@@ -99,11 +99,11 @@ def test_failure_after_storing_deletes_the_object(
 ) -> None:
     from video_service import videos
 
-    def broken(*_: Any, **__: Any) -> Any:
+    async def broken(*_: Any, **__: Any) -> Any:
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(videos, "create_video", broken)
-    failing = TestClient(client.app, raise_server_exceptions=False)
+    failing = sibling_client(client, raise_server_exceptions=False)
     response = upload(failing, tenant.admin, fixture_bytes("tiny.mp4"))
     assert response.status_code == 500
     assert response.json()["code"] == "INTERNAL"
@@ -113,13 +113,13 @@ def test_failure_after_storing_deletes_the_object(
 def test_failing_commit_deletes_the_object(
     client: TestClient, tenant: Tenant, upload: Callable[..., Any]
 ) -> None:
-    class FailingCommit(Session):
-        def commit(self) -> None:
+    class FailingCommit(AsyncSession):
+        async def commit(self) -> None:
             raise OperationalError("COMMIT", {}, Exception("connection lost"))
 
     runtime = client.app.state.runtime  # type: ignore[attr-defined]
-    runtime.db.sessionmaker = sessionmaker(runtime.db.engine, class_=FailingCommit)
-    failing = TestClient(client.app, raise_server_exceptions=False)
+    runtime.db.sessionmaker = async_sessionmaker(runtime.db.engine, class_=FailingCommit)
+    failing = sibling_client(client, raise_server_exceptions=False)
     response = upload(failing, tenant.admin, fixture_bytes("tiny.mp4"))
     assert response.status_code == 500
     assert stored_keys(client) == []

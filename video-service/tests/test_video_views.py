@@ -11,9 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from video_testkit import FakePointsService, Tenant, fixture_bytes, outbox_rows
+from video_testkit import FakePointsService, SyncDb, Tenant, fixture_bytes, outbox_rows
 
-from media_common.db import Database
+from media_common.aio.db import Database
+from media_common.testing import run_with_database
 from video_service.main import create_app
 from video_service.models import View
 from video_service.settings import Settings
@@ -22,13 +23,18 @@ from video_service.views import SeenViews, idempotency_key, record_view
 Upload = Callable[..., Any]
 
 
-def test_view_is_recorded_once_with_one_outbox_row(db: Database) -> None:
+def test_view_is_recorded_once_with_one_outbox_row(settings: Settings, db: SyncDb) -> None:
     with db.sessionmaker.begin() as session:
         video_id = _video_row(session)
-    with db.sessionmaker.begin() as session:
-        assert record_view(session, 42, 7, video_id, 10) is True
-    with db.sessionmaker.begin() as session:
-        assert record_view(session, 42, 7, video_id, 10) is False
+
+    async def record_twice(database: Database) -> list[bool]:
+        firsts = []
+        for _ in range(2):
+            async with database.sessionmaker.begin() as session:
+                firsts.append(await record_view(session, 42, 7, video_id, 10))
+        return firsts
+
+    assert run_with_database(settings, record_twice) == [True, False]
     [row] = outbox_rows(db, [idempotency_key(42, video_id)])
     assert (row.user_id, row.amount, row.reason) == (42, 10, "video_view")
     assert row.reference == f"video:{video_id}"
@@ -48,7 +54,7 @@ def _video_row(session: Session) -> int:
 
 
 def test_concurrent_first_streams_record_one_view(
-    client: TestClient, tenant: Tenant, upload: Upload, db: Database
+    client: TestClient, tenant: Tenant, upload: Upload, db: SyncDb
 ) -> None:
     video_id = upload(client, tenant.admin, fixture_bytes("tiny.mp4")).json()["id"]
     url = f"/api/v1/videos/{video_id}/stream"
@@ -69,7 +75,7 @@ def test_concurrent_first_streams_record_one_view(
 
 
 def test_concurrent_first_streams_of_n_videos_record_n_views(
-    client: TestClient, tenant: Tenant, upload: Upload, db: Database
+    client: TestClient, tenant: Tenant, upload: Upload, db: SyncDb
 ) -> None:
     ids = [upload(client, tenant.admin, fixture_bytes("tiny.webm")).json()["id"] for _ in range(8)]
     jobs = [vid for vid in ids for _ in range(6)]
@@ -85,7 +91,7 @@ def test_concurrent_first_streams_of_n_videos_record_n_views(
 
 
 def test_head_and_later_ranges_do_not_count(
-    client: TestClient, tenant: Tenant, upload: Upload, db: Database
+    client: TestClient, tenant: Tenant, upload: Upload, db: SyncDb
 ) -> None:
     video_id = upload(client, tenant.admin, fixture_bytes("tiny.mp4")).json()["id"]
     url = f"/api/v1/videos/{video_id}/stream"
@@ -97,7 +103,7 @@ def test_head_and_later_ranges_do_not_count(
 
 
 def test_playback_and_accel_stream_record_the_view(
-    client: TestClient, tenant: Tenant, upload: Upload, db: Database
+    client: TestClient, tenant: Tenant, upload: Upload, db: SyncDb
 ) -> None:
     first = upload(client, tenant.admin, fixture_bytes("tiny.mp4")).json()["id"]
     second = upload(client, tenant.admin, fixture_bytes("tiny.mp4")).json()["id"]
@@ -135,7 +141,7 @@ def test_video_plays_while_user_service_is_down(
     make_settings: Callable[..., Settings],
     tenant: Tenant,
     upload: Upload,
-    db: Database,
+    db: SyncDb,
     client: TestClient,
 ) -> None:
     video_id = upload(client, tenant.admin, fixture_bytes("tiny.mp4")).json()["id"]
@@ -170,7 +176,7 @@ def test_seen_views_remembers_pairs_and_forgets_the_least_recent() -> None:
      ("bytes=-20000", False), ("bytes=x-1", False)],
 )  # fmt: skip
 def test_both_stream_paths_count_a_range_alike(
-    client: TestClient, tenant: Tenant, upload: Upload, db: Database, header: str, view: bool
+    client: TestClient, tenant: Tenant, upload: Upload, db: SyncDb, header: str, view: bool
 ) -> None:
     """The nginx path (X-Accel-Available) and the fallback apply one view rule."""
     for accel in ({"X-Accel-Available": "1"}, {}):

@@ -12,20 +12,22 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
-from video_testkit import Tenant, add_videos
+from video_testkit import SyncDb, Tenant, add_videos
 from webhook_testkit import (
     deliver_until_settled,
     deliverer_for,
     deliveries,
+    emit_many,
     events_of,
     make_due,
     register,
+    runtime_of,
     verify_webhook,
 )
 
-from media_common.db import Database
 from media_common.testing_http import ReceivedRequest, RecordingReceiver
 from video_service import videos
+from video_service.webhook_delivery import WebhookDeliverer
 from video_service.webhook_models import WebhookDelivery
 from video_service.webhooks import VIDEO_FAILED, VIDEO_READY, emit_video_event
 
@@ -33,11 +35,10 @@ Upload = Callable[..., Any]
 pytestmark = pytest.mark.usefixtures("quiet_outbox")
 
 
-def emit_for(db: Database, company_id: int, video_id: int, event_type: str) -> None:
-    """What the media pipeline does when a video becomes ready or fails (own transaction)."""
-    with db.sessionmaker.begin() as session:
-        video = videos.get_video(session, company_id, video_id)
-        assert emit_video_event(session, video, event_type) is not None
+def run_once(client: TestClient, deliverer: WebhookDeliverer) -> int:
+    """One round of `deliverer` on the app's event loop (it shares the app's engine)."""
+    handled: int = client.portal.call(deliverer.run_once)  # type: ignore[union-attr]
+    return handled
 
 
 def payload(request: ReceivedRequest) -> dict[str, Any]:
@@ -50,19 +51,20 @@ def test_every_event_type_is_delivered_signed(
     new_tenant: Callable[..., Tenant],
     receiver: RecordingReceiver,
     upload: Upload,
-    db: Database,
+    db: SyncDb,
 ) -> None:
     tenant = new_tenant("paid")
     secret = register(client, tenant.admin, receiver)["secret"]
     [video_id] = add_videos(client, tenant, upload, 1)
-    emit_for(db, tenant.company_id, video_id, VIDEO_READY)
-    emit_for(db, tenant.company_id, video_id, VIDEO_FAILED)
+    # what the media pipeline does when a video becomes ready or fails (own transactions)
+    emit_many(client, tenant.company_id, [video_id], VIDEO_READY)
+    emit_many(client, tenant.company_id, [video_id], VIDEO_FAILED)
     assert client.delete(f"/api/v1/videos/{video_id}", headers=tenant.admin).status_code == 204
     assert (
         client.post(f"/api/v1/videos/{video_id}/restore", headers=tenant.admin).status_code == 200
     )
     deliverer = deliverer_for(client)
-    while deliverer.run_once():
+    while run_once(client, deliverer):
         pass
     received = receiver.wait_for_count(4)
     assert [payload(r)["type"] for r in received] == [
@@ -85,7 +87,7 @@ def test_every_event_type_is_delivered_signed(
 
 
 def test_only_subscribed_endpoints_get_an_event(
-    client: TestClient, tenant: Tenant, upload: Upload, db: Database
+    client: TestClient, tenant: Tenant, upload: Upload, db: SyncDb
 ) -> None:
     deletes, readies = RecordingReceiver(), RecordingReceiver()
     try:
@@ -95,7 +97,7 @@ def test_only_subscribed_endpoints_get_an_event(
         assert client.delete(f"/api/v1/videos/{video_id}", headers=tenant.admin).status_code == 204
         assert len(deliveries(db, on_delete["id"])) == 1
         assert deliveries(db, on_ready["id"]) == []
-        deliverer_for(client).run_once()
+        run_once(client, deliverer_for(client))
         assert [payload(r)["type"] for r in deletes.wait_for_count(1)] == ["video.deleted"]
         assert readies.requests == []
     finally:
@@ -104,7 +106,7 @@ def test_only_subscribed_endpoints_get_an_event(
 
 
 def test_no_subscriber_no_event(
-    client: TestClient, tenant: Tenant, upload: Upload, db: Database
+    client: TestClient, tenant: Tenant, upload: Upload, db: SyncDb
 ) -> None:
     [video_id] = add_videos(client, tenant, upload, 1)
     assert client.delete(f"/api/v1/videos/{video_id}", headers=tenant.admin).status_code == 204
@@ -112,32 +114,36 @@ def test_no_subscriber_no_event(
 
 
 def test_the_event_rolls_back_with_its_change(
-    client: TestClient, tenant: Tenant, receiver: RecordingReceiver, upload: Upload, db: Database
+    client: TestClient, tenant: Tenant, receiver: RecordingReceiver, upload: Upload, db: SyncDb
 ) -> None:
     endpoint = register(client, tenant.admin, receiver)
     [video_id] = add_videos(client, tenant, upload, 1)
-    with db.sessionmaker() as session:
-        videos.soft_delete(session, tenant.company_id, video_id)
-        session.rollback()  # the request failed after the delete: no event either
+
+    async def delete_then_fail() -> None:
+        async with runtime_of(client).db.sessionmaker() as session:
+            await videos.soft_delete(session, tenant.company_id, video_id)
+            await session.rollback()  # the request failed after the delete: no event either
+
+    client.portal.call(delete_then_fail)  # type: ignore[union-attr]
     assert events_of(db, tenant.company_id) == [] and deliveries(db, endpoint["id"]) == []
     assert client.get(f"/api/v1/videos/{video_id}", headers=tenant.admin).status_code == 200
 
 
 def test_failing_receiver_is_retried_with_the_same_webhook_id(
-    client: TestClient, tenant: Tenant, receiver: RecordingReceiver, upload: Upload, db: Database
+    client: TestClient, tenant: Tenant, receiver: RecordingReceiver, upload: Upload, db: SyncDb
 ) -> None:
     endpoint = register(client, tenant.admin, receiver)
     [video_id] = add_videos(client, tenant, upload, 1)
     receiver.script.extend([500, 503, 404])
     assert client.delete(f"/api/v1/videos/{video_id}", headers=tenant.admin).status_code == 204
     deliverer = deliverer_for(client)
-    deliverer.run_once()
+    run_once(client, deliverer)
     [row] = deliveries(db, endpoint["id"])
     assert (row.status, row.attempts, row.last_status_code) == ("pending", 1, 500)
     wait = (row.next_attempt_at - _db_now(db)).total_seconds()
     assert 4.0 <= wait <= 10.0  # the first retry comes within 10 s
-    assert deliverer.run_once() == 0  # not due yet
-    deliver_until_settled(db, deliverer, endpoint["id"])
+    assert run_once(client, deliverer) == 0  # not due yet
+    deliver_until_settled(client, db, deliverer, endpoint["id"])
     [row] = deliveries(db, endpoint["id"])
     assert (row.status, row.attempts, row.last_status_code) == ("delivered", 4, 200)
     assert row.lease_token is None and row.delivered_at is not None
@@ -152,14 +158,14 @@ def test_failing_receiver_is_retried_with_the_same_webhook_id(
 
 
 def test_after_the_retry_window_the_delivery_fails(
-    client: TestClient, tenant: Tenant, receiver: RecordingReceiver, upload: Upload, db: Database
+    client: TestClient, tenant: Tenant, receiver: RecordingReceiver, upload: Upload, db: SyncDb
 ) -> None:
     endpoint = register(client, tenant.admin, receiver)
     [video_id] = add_videos(client, tenant, upload, 1)
     assert client.delete(f"/api/v1/videos/{video_id}", headers=tenant.admin).status_code == 204
     receiver.default_status = 500
     deliverer = deliverer_for(client)
-    deliverer.run_once()
+    run_once(client, deliverer)
     assert deliveries(db, endpoint["id"])[0].status == "pending"
     with db.sessionmaker.begin() as session:  # 24 h and a bit have passed
         session.execute(
@@ -169,15 +175,15 @@ def test_after_the_retry_window_the_delivery_fails(
                 created_at=func.now() - timedelta(hours=24, minutes=1), next_attempt_at=func.now()
             )
         )
-    deliverer.run_once()
+    run_once(client, deliverer)
     [row] = deliveries(db, endpoint["id"])
     assert (row.status, row.attempts, row.last_status_code) == ("failed", 2, 500)
-    make_due_failed = deliverer.run_once()
+    make_due_failed = run_once(client, deliverer)
     assert make_due_failed == 0 and len(receiver.requests) == 2
 
 
 def test_redirects_are_not_followed(
-    client: TestClient, tenant: Tenant, receiver: RecordingReceiver, upload: Upload, db: Database
+    client: TestClient, tenant: Tenant, receiver: RecordingReceiver, upload: Upload, db: SyncDb
 ) -> None:
     target = RecordingReceiver()
     try:
@@ -185,7 +191,7 @@ def test_redirects_are_not_followed(
         receiver.redirect_to = target.url + "/elsewhere"
         [video_id] = add_videos(client, tenant, upload, 1)
         assert client.delete(f"/api/v1/videos/{video_id}", headers=tenant.admin).status_code == 204
-        deliverer_for(client).run_once()
+        run_once(client, deliverer_for(client))
         [row] = deliveries(db, endpoint["id"])
         assert (row.status, row.last_status_code) == ("pending", 302)
         assert target.requests == []
@@ -194,7 +200,7 @@ def test_redirects_are_not_followed(
 
 
 def test_a_slow_receiver_times_out(
-    client: TestClient, tenant: Tenant, upload: Upload, db: Database
+    client: TestClient, tenant: Tenant, upload: Upload, db: SyncDb
 ) -> None:
     slow = RecordingReceiver(delay_seconds=3.0)
     try:
@@ -202,7 +208,7 @@ def test_a_slow_receiver_times_out(
         [video_id] = add_videos(client, tenant, upload, 1)
         assert client.delete(f"/api/v1/videos/{video_id}", headers=tenant.admin).status_code == 204
         started = time.monotonic()
-        deliverer_for(client, timeout_seconds=0.5).run_once()
+        run_once(client, deliverer_for(client, timeout_seconds=0.5))
         assert time.monotonic() - started < 2.0
         [row] = deliveries(db, endpoint["id"])
         assert (row.status, row.last_status_code, row.last_error) == ("pending", None, "timed out")
@@ -211,32 +217,37 @@ def test_a_slow_receiver_times_out(
 
 
 def test_destination_is_checked_again_at_delivery(
-    client: TestClient, tenant: Tenant, receiver: RecordingReceiver, upload: Upload, db: Database
+    client: TestClient, tenant: Tenant, receiver: RecordingReceiver, upload: Upload, db: SyncDb
 ) -> None:
     """Registered while allowed; a deliverer that refuses private addresses does not send
     (as when a name resolves somewhere else by the time of delivery)."""
     endpoint = register(client, tenant.admin, receiver)
     [video_id] = add_videos(client, tenant, upload, 1)
     assert client.delete(f"/api/v1/videos/{video_id}", headers=tenant.admin).status_code == 204
-    deliverer_for(client, allow_private=False).run_once()
+    run_once(client, deliverer_for(client, allow_private=False))
     [row] = deliveries(db, endpoint["id"])
     assert row.status == "pending" and (row.last_error or "").startswith("refused: ")
     assert receiver.requests == []
 
 
 def test_a_worker_killed_mid_delivery_leaves_a_lease_that_runs_out(
-    client: TestClient, tenant: Tenant, receiver: RecordingReceiver, upload: Upload, db: Database
+    client: TestClient, tenant: Tenant, receiver: RecordingReceiver, upload: Upload, db: SyncDb
 ) -> None:
     endpoint = register(client, tenant.admin, receiver)
     [video_id] = add_videos(client, tenant, upload, 1)
     assert client.delete(f"/api/v1/videos/{video_id}", headers=tenant.admin).status_code == 204
     crashed, survivor = deliverer_for(client), deliverer_for(client)
-    [claim] = crashed.claim(10)
-    crashed.send(claim)  # sent, then the process dies before writing the outcome
-    assert survivor.claim(10) == []  # leased: nobody else sends it meanwhile
+    call = client.portal.call  # type: ignore[union-attr]
+    [claim] = call(crashed.claim, 10)
+    call(crashed.send, claim)  # sent, then the process dies before writing the outcome
+    assert call(survivor.claim, 10) == []  # leased: nobody else sends it meanwhile
     make_due(db, endpoint["id"])  # the lease runs out
-    assert survivor.run_once() == 1
-    crashed.record(claim, crashed.send(claim))  # a late outcome of the old lease is ignored
+    assert run_once(client, survivor) == 1
+
+    async def late_outcome() -> None:  # of the old lease: ignored
+        await crashed.record(claim, await crashed.send(claim))
+
+    call(late_outcome)
     [row] = deliveries(db, endpoint["id"])
     assert (row.status, row.attempts) == ("delivered", 2)
     first, second, _late = receiver.wait_for_count(3)
@@ -244,32 +255,36 @@ def test_a_worker_killed_mid_delivery_leaves_a_lease_that_runs_out(
 
 
 def test_deleting_the_endpoint_stops_its_deliveries(
-    client: TestClient, tenant: Tenant, receiver: RecordingReceiver, upload: Upload, db: Database
+    client: TestClient, tenant: Tenant, receiver: RecordingReceiver, upload: Upload, db: SyncDb
 ) -> None:
     endpoint = register(client, tenant.admin, receiver)
     [video_id] = add_videos(client, tenant, upload, 1)
     receiver.default_status = 500
     assert client.delete(f"/api/v1/videos/{video_id}", headers=tenant.admin).status_code == 204
     deliverer = deliverer_for(client)
-    deliverer.run_once()
+    run_once(client, deliverer)
     assert (
         client.delete(f"/api/v1/webhooks/{endpoint['id']}", headers=tenant.admin).status_code == 204
     )
     assert deliveries(db, endpoint["id"]) == []
-    assert deliverer.run_once() == 0 and len(receiver.requests) == 1
+    assert run_once(client, deliverer) == 0 and len(receiver.requests) == 1
 
 
 @pytest.mark.parametrize("event_type", ["video.uploaded", ""])
 def test_unknown_event_types_are_a_programming_error(
-    client: TestClient, tenant: Tenant, upload: Upload, db: Database, event_type: str
+    client: TestClient, tenant: Tenant, upload: Upload, db: SyncDb, event_type: str
 ) -> None:
     [video_id] = add_videos(client, tenant, upload, 1)
-    with db.sessionmaker() as session, pytest.raises(ValueError):
-        emit_video_event(
-            session, videos.get_video(session, tenant.company_id, video_id), event_type
-        )
+
+    async def emit() -> None:
+        async with runtime_of(client).db.sessionmaker() as session:
+            video = await videos.get_video(session, tenant.company_id, video_id)
+            await emit_video_event(session, video, event_type)
+
+    with pytest.raises(ValueError):
+        client.portal.call(emit)  # type: ignore[union-attr]
 
 
-def _db_now(db: Database) -> Any:
+def _db_now(db: SyncDb) -> Any:
     with db.sessionmaker() as session:
         return session.scalar(select(func.now()))

@@ -3,6 +3,7 @@ which URLs and addresses may receive, the retry schedule."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import re
@@ -195,12 +196,15 @@ def test_allow_private_opens_local_networks_but_never_metadata() -> None:
 )
 def test_resolved_destinations_that_are_refused(url: str) -> None:
     with pytest.raises(UnsafeUrl):
-        checked_addresses(parse_webhook_url(url), allow_private=False)
+        asyncio.run(checked_addresses(parse_webhook_url(url), allow_private=False))
 
 
 def test_loopback_receiver_allowed_only_when_private_is_allowed() -> None:
     destination = parse_webhook_url("http://127.0.0.1:9/hook")
-    assert checked_addresses(destination, allow_private=True) == [ip_address("127.0.0.1")]
+    allowed = asyncio.run(checked_addresses(destination, allow_private=True))
+    assert allowed == [ip_address("127.0.0.1")]
+    with pytest.raises(UnsafeUrl):
+        asyncio.run(checked_addresses(destination, allow_private=False))
 
 
 def test_retry_schedule_first_within_10s_doubling_to_an_hour() -> None:

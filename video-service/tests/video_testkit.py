@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import sessionmaker
 
 from media_common.access import COMPANY_FEED_PATH, USER_FEED_PATH
-from media_common.db import Database
+from media_common.settings import ServiceSettings
 from media_common.storage import ObjectStorage
 from media_common.testing_http import LoopbackServer, answer_json
 from video_service.models import OutboxEntry
@@ -26,6 +27,25 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 def fixture_bytes(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
+
+
+class SyncDb:
+    """The test database through psycopg2, for arranging and checking rows from test code
+    (the app's own access is async, on its event loop)."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.engine = create_engine(settings.database_url, pool_size=5)
+        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def sibling_client(client: TestClient, **options: Any) -> TestClient:
+    """Another client of the same app (other options), on the same event loop."""
+    sibling = TestClient(client.app, **options)
+    sibling.portal = client.portal
+    return sibling
 
 
 @dataclass
@@ -139,7 +159,7 @@ class FakePointsService(_FakeServer):
         return sum(1 for k, _, _ in self.calls if k == key)
 
 
-def outbox_rows(db: Database, keys: list[str]) -> list[OutboxEntry]:
+def outbox_rows(db: SyncDb, keys: list[str]) -> list[OutboxEntry]:
     with db.sessionmaker() as session:
         query = select(OutboxEntry).where(OutboxEntry.idempotency_key.in_(keys))
         return list(session.scalars(query.order_by(OutboxEntry.id)))

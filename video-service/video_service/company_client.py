@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
+from media_common.aio.internal_http import InternalClient
 from media_common.errors import PlanRequired, ServiceUnavailable
-from media_common.internal_http import InternalClient
 
 
 class CompanyPlans:
     def __init__(self, client: InternalClient) -> None:
         self.client = client
 
-    def effective_plan(self, company_id: int) -> str | None:
+    async def effective_plan(self, company_id: int) -> str | None:
         """`paid`/`free`, or None for a company company-service does not know (or deactivated).
 
         Unreachable, timing out or answering anything else → 503: a restore is never
         allowed on a guess.
         """
-        company = self.client.fetch(f"/internal/v1/companies/{company_id}", "company-service")
+        company = await self.client.fetch(f"/internal/v1/companies/{company_id}", "company-service")
         if company is None:
             return None
         if "effective_plan" not in company:
             raise ServiceUnavailable("company-service answered unexpectedly")
         return str(company["effective_plan"])
 
-    def require_paid(self, company_id: int) -> None:
-        if self.effective_plan(company_id) != "paid":
+    async def require_paid(self, company_id: int) -> None:
+        if await self.effective_plan(company_id) != "paid":
             raise PlanRequired("Restoring a video needs a paid plan")
+
+    async def close(self) -> None:
+        await self.client.close()

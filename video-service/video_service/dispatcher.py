@@ -1,6 +1,6 @@
 """OutboxDispatcher: delivers point credits from `video.outbox` to user-service.
 
-One background thread per process. Each round takes up to 50 due rows in its own short
+One background task per process (`Periodic`). Each round takes up to 50 due rows in its own short
 transaction with `FOR UPDATE SKIP LOCKED` and keeps the row locks while it calls
 user-service (2 s timeout, no HTTP-level retries: the outbox is the retry). Another
 replica skips the locked rows and moves on with the rest; a crash releases the locks and
@@ -15,18 +15,21 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 
-import requests
+import httpx
 from prometheus_client import Counter, Gauge
-from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import func, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from media_common.internal_http import InternalClient
+from media_common.aio.internal_http import InternalClient
+from media_common.aio.periodic import Periodic
 from media_common.models import utcnow
-from media_common.periodic import Periodic
 from media_common.request_id import HEADER as REQUEST_ID_HEADER
 from video_service.models import OutboxEntry
 
 logger = logging.getLogger(__name__)
+# Inlined, not bound: the partial indexes on pending rows apply only when the planner sees
+# the constant (asyncpg's prepared statements may be planned generically).
+PENDING_STATUS = literal("pending", literal_execute=True)
 
 BATCH_SIZE = 50
 BACKOFF_BASE = 0.05
@@ -63,7 +66,7 @@ def classify(status_code: int) -> Outcome:
 class OutboxDispatcher:
     def __init__(
         self,
-        sessionmaker: sessionmaker[Session],
+        sessionmaker: async_sessionmaker[AsyncSession],
         client: InternalClient,
         *,
         poll_seconds: float = 1.0,
@@ -71,57 +74,64 @@ class OutboxDispatcher:
         self.sessionmaker = sessionmaker
         self.client = client
         self.poll_seconds = poll_seconds
-        # a full batch: more may be waiting, the next round starts at once
-        self._loop = Periodic(
-            "outbox-dispatcher", lambda: self.run_once() == BATCH_SIZE, poll_seconds
-        )
+        self._loop = Periodic("outbox-dispatcher", self._round, poll_seconds)
 
-    def wake_after_commit(self, session: Session) -> None:
-        """Deliver right after `session` commits (its new outbox row is then visible)."""
-        event.listen(session, "after_commit", lambda _: self._loop.wake(), once=True)
+    def wake(self) -> None:
+        """Deliver now (a committed outbox row is waiting) rather than at the next poll."""
+        self._loop.wake()
 
     def start(self) -> None:
         self._loop.start()
 
-    def stop(self, timeout: float = 5.0) -> None:
-        self._loop.stop(timeout)
+    async def stop(self) -> None:
+        await self._loop.stop()
 
-    def run_once(self) -> int:
+    async def close(self) -> None:
+        await self.client.close()
+
+    async def _round(self) -> bool:
+        # a full batch: more may be waiting, the next round starts at once
+        return await self.run_once() == BATCH_SIZE
+
+    async def run_once(self) -> int:
         """One round: deliver what is due. Returns how many rows it handled (a full batch
-        means more may be waiting: the thread goes on without sleeping)."""
-        with self.sessionmaker.begin() as session:
-            rows = session.scalars(
-                select(OutboxEntry)
-                .where(OutboxEntry.status == "pending", OutboxEntry.next_attempt_at <= func.now())
-                .order_by(OutboxEntry.id)
-                .limit(BATCH_SIZE)
-                .with_for_update(skip_locked=True)
+        means more may be waiting: the loop goes on without sleeping)."""
+        async with self.sessionmaker.begin() as session:
+            rows = (
+                await session.scalars(
+                    select(OutboxEntry)
+                    .where(
+                        OutboxEntry.status == PENDING_STATUS,
+                        OutboxEntry.next_attempt_at <= func.now(),
+                    )
+                    .order_by(OutboxEntry.id)
+                    .limit(BATCH_SIZE)
+                    .with_for_update(skip_locked=True)
+                )
             ).all()
             handled = 0
             for row in rows:
-                outcome = self._deliver(row)
+                outcome = await self._deliver(row)
                 self._apply(row, outcome)
                 handled += 1
                 if outcome.peer_down:
                     break  # the rest would fail the same way; they stay due for next round
-            PENDING.set(
-                session.scalar(
-                    select(func.count())
-                    .select_from(OutboxEntry)
-                    .where(OutboxEntry.status == "pending")
-                )
-                or 0
+            pending = await session.scalar(
+                select(func.count())
+                .select_from(OutboxEntry)
+                .where(OutboxEntry.status == PENDING_STATUS)
             )
+            PENDING.set(pending or 0)
         return handled
 
-    def _deliver(self, row: OutboxEntry) -> Outcome:
+    async def _deliver(self, row: OutboxEntry) -> Outcome:
         try:
-            response = self.client.post(
+            response = await self.client.post(
                 f"/internal/v1/users/{row.user_id}/points",
                 headers=_headers(row),
                 json={"amount": row.amount, "reason": row.reason, "reference": row.reference},
             )
-        except requests.RequestException as exc:
+        except httpx.HTTPError as exc:
             return Outcome("retry", f"user-service unreachable: {type(exc).__name__}", True)
         return classify(response.status_code)
 

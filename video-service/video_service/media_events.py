@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Text, cast, delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from media_common.models import utcnow
 from video_service.models import MediaEvent, MediaJob, Video
@@ -20,37 +20,40 @@ from video_service.schemas import JobRead, VideoRead
 VIDEO_LOCK_SPACE = 7411
 
 
-def lock_video(session: Session, video_id: int) -> None:
+async def lock_video(session: AsyncSession, video_id: int) -> None:
     """Serialise this transaction's job and event writes with the video's other writers."""
-    session.execute(select(func.pg_advisory_xact_lock(VIDEO_LOCK_SPACE, video_id % 2**31)))
+    await session.execute(select(func.pg_advisory_xact_lock(VIDEO_LOCK_SPACE, video_id % 2**31)))
 
 
-def record_job_event(session: Session, job: MediaJob) -> None:
+async def record_job_event(session: AsyncSession, job: MediaJob) -> None:
     payload = JobRead.of(job).model_dump(mode="json")
     session.add(MediaEvent(video_id=job.video_id, kind="job", payload=payload))
-    session.flush()
+    await session.flush()
 
 
-def record_video_event(session: Session, video: Video) -> None:
+async def record_video_event(session: AsyncSession, video: Video) -> None:
     payload = VideoRead.model_validate(video).model_dump(mode="json")
     session.add(MediaEvent(video_id=video.id, kind="video", payload=payload))
-    session.flush()
+    await session.flush()
 
 
-def events_after(
-    session: Session, video_id: int, after_id: int, limit: int = 200
-) -> list[MediaEvent]:
-    """The video's events with an id above `after_id`, oldest first."""
-    rows = session.scalars(
-        select(MediaEvent)
+async def events_after(
+    session: AsyncSession, video_id: int, after_id: int, limit: int = 200
+) -> list[tuple[int, str, str]]:
+    """The video's events with an id above `after_id`, oldest first: (id, kind, payload
+    as JSON text, straight from the database)."""
+    rows = await session.execute(
+        select(MediaEvent.id, MediaEvent.kind, cast(MediaEvent.payload, Text).label("payload"))
         .where(MediaEvent.video_id == video_id, MediaEvent.id > after_id)
         .order_by(MediaEvent.id)
         .limit(limit)
     )
-    return list(rows)
+    return [(row.id, row.kind, row.payload) for row in rows]
 
 
-def prune_events(session: Session, keep: timedelta) -> int:
+async def prune_events(session: AsyncSession, keep: timedelta) -> int:
     """Forget events older than `keep` (a resume from before that starts at what is left)."""
-    result = session.execute(delete(MediaEvent).where(MediaEvent.created_at < utcnow() - keep))
+    result = await session.execute(
+        delete(MediaEvent).where(MediaEvent.created_at < utcnow() - keep)
+    )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

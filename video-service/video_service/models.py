@@ -114,6 +114,8 @@ class OutboxEntry(Base):
 JOB_TYPES = ("probe", "thumbnail", "hls")
 JOB_STATUSES = ("queued", "running", "succeeded", "failed", "canceled")
 ACTIVE_JOB_STATUSES = ("queued", "running")
+# At most one job per (video, type) in these statuses (the partial unique index).
+ONE_ACTIVE_PREDICATE = text("status IN ('queued', 'running')")
 
 
 class MediaJob(Base):
@@ -137,7 +139,7 @@ class MediaJob(Base):
             "video_id",
             "type",
             unique=True,
-            postgresql_where=text("status IN ('queued', 'running')"),
+            postgresql_where=ONE_ACTIVE_PREDICATE,
         ),
         Index("ix_media_jobs_video_created", "video_id", "created_at", "id"),
     )

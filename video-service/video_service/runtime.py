@@ -1,17 +1,20 @@
 """Everything an app instance holds: DB, token verifier, storage, clients, background work.
 
 Built once per `create_app` (tests build several apps in one process) and reached from
-requests through `app.state.runtime`.
+requests through `app.state.runtime` (`api.deps.RuntimeDep`). Everything runs on the
+app's event loop; storage calls go to threads on purpose (`asyncio.to_thread`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from media_common.access import AccessState, CompanyFeed, UserFeed, feed_client
-from media_common.auth import TokenVerifier
-from media_common.db import Database
-from media_common.internal_http import InternalClient
+from media_common.aio.access import AccessState, CompanyFeed, UserFeed, feed_client
+from media_common.aio.auth import TokenVerifier
+from media_common.aio.db import Database
+from media_common.aio.internal_http import InternalClient
 from media_common.storage import ObjectStorage, storage_from_settings
 from video_service.company_client import CompanyPlans
 from video_service.dispatcher import OutboxDispatcher
@@ -20,10 +23,12 @@ from video_service.playback import PlaybackTokens
 from video_service.queue import JobQueue
 from video_service.settings import Settings
 from video_service.sweeper import OrphanSweeper
-from video_service.views import SeenViews
+from video_service.videos import VIDEOS_DELETED
+from video_service.views import OUTBOX_WRITTEN, SeenViews
 from video_service.webhook_delivery import WebhookDeliverer
 from video_service.webhook_secrets import SecretBox
 from video_service.webhook_sender import WebhookSender
+from video_service.webhooks import EVENTS_WRITTEN
 
 POINTS_CALL_TIMEOUT = 2.0
 
@@ -91,7 +96,7 @@ class Runtime:
                 poll_seconds=settings.webhook_poll_seconds,
             ),
             queue=JobQueue(db.engine),
-            outputs=OutputCache(db.sessionmaker),
+            outputs=OutputCache(db.reader),
             access=AccessState.for_feeds(
                 [
                     UserFeed(feed_client(settings.user_service_url, settings)),
@@ -101,21 +106,32 @@ class Runtime:
             ),
         )
 
-    def start_background(self) -> None:
-        self.access.start()
+    def committed(self, info: Mapping[str, Any]) -> None:
+        """What follows a request's commit in this process, from what its session wrote:
+        new point credits and webhook events are sent now rather than at the next poll,
+        the HLS segments of deleted videos stop here at once."""
+        if info.get(OUTBOX_WRITTEN):
+            self.dispatcher.wake()
+        if info.get(EVENTS_WRITTEN):
+            self.webhooks.wake()
+        for video_id in info.get(VIDEOS_DELETED, ()):
+            self.outputs.forget(video_id)
+
+    async def start(self) -> None:
+        await self.access.start()
         self.dispatcher.start()
         self.sweeper.start()
         self.webhooks.start()
 
-    def stop_background(self) -> None:
-        self.access.stop()
-        self.dispatcher.stop()
-        self.sweeper.stop()
-        self.webhooks.stop()
+    async def stop(self) -> None:
+        await self.access.stop()
+        await self.dispatcher.stop()
+        await self.sweeper.stop()
+        await self.webhooks.stop()
 
-    def close(self) -> None:
-        self.access.close()
-        self.plans.client.close()
-        self.dispatcher.client.close()
-        self.queue.close()
-        self.db.dispose()
+    async def close(self) -> None:
+        await self.access.close()
+        await self.plans.close()
+        await self.dispatcher.close()
+        await self.webhooks.close()
+        await self.db.dispose()

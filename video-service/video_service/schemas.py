@@ -15,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from media_common.aio.db import Row
 from media_common.paging import Page
 from media_common.text import TextRule, is_refused, text_rule
 from media_common.timestamps import UtcTimestamp
@@ -128,7 +129,8 @@ class JobRead(BaseModel):
     finished_at: UtcDatetime | None
 
     @classmethod
-    def of(cls, job: MediaJob) -> JobRead:
+    def of(cls, job: MediaJob | Row) -> JobRead:
+        """From the ORM entity or a row of the reader (`jobs.SHOWN`)."""
         error = None
         if job.error_code is not None:
             error = JobError(code=job.error_code, message=job.error_message or "")

@@ -4,19 +4,21 @@ An upload deletes its object when the row cannot be written, but a crash between
 can still leave bytes behind. Every ORPHAN_SWEEP_SECONDS one replica (the one that gets
 the advisory lock) lists the objects older than the grace period and deletes those
 without a row. Soft-deleted videos keep their row, so their bytes are never touched.
+The listing and the deletes are storage I/O: they run in a thread, a batch at a time.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from media_common.periodic import Periodic
+from media_common.aio.periodic import Periodic
 from media_common.storage import ObjectStorage
 from video_service.models import Video
 
@@ -27,16 +29,14 @@ BATCH = 500
 LOCK_NAME = "video:orphan-sweep"
 
 
-def _batches(items: Iterable[tuple[str, datetime]], size: int) -> Iterator[list[str]]:
-    iterator = iter(items)
-    while batch := [key for key, _ in islice(iterator, size)]:
-        yield batch
+def _next_batch(old: Iterator[str]) -> list[str]:
+    return list(islice(old, BATCH))
 
 
 class OrphanSweeper:
     def __init__(
         self,
-        sessionmaker: sessionmaker[Session],
+        sessionmaker: async_sessionmaker[AsyncSession],
         storage: ObjectStorage,
         *,
         interval_seconds: float,
@@ -52,31 +52,35 @@ class OrphanSweeper:
     def start(self) -> None:
         self._loop.start()
 
-    def stop(self, timeout: float = 5.0) -> None:
-        self._loop.stop(timeout)
+    async def stop(self) -> None:
+        await self._loop.stop()
 
-    def _sweep(self) -> bool:
-        self.run_once()
+    async def _sweep(self) -> bool:
+        await self.run_once()
         return False  # one listing of the bucket per interval, whatever it found
 
-    def run_once(self) -> int | None:
+    async def run_once(self) -> int | None:
         """Delete orphans; the count, or None when another replica holds the lock."""
-        with self.sessionmaker.begin() as session:
+        async with self.sessionmaker.begin() as session:
             lock = func.pg_try_advisory_xact_lock(func.hashtext(LOCK_NAME))
-            locked = session.scalar(select(lock))
-            if not locked:
+            if not await session.scalar(select(lock)):
                 return None
             cutoff = datetime.now(UTC) - self.grace
-            old = ((k, t) for k, t in self.storage.list_keys(PREFIX) if t < cutoff)
+            old = (k for k, t in self.storage.list_keys(PREFIX) if t < cutoff)
             removed = 0
-            for batch in _batches(old, BATCH):
+            while batch := await asyncio.to_thread(_next_batch, old):
                 known = set(
-                    session.scalars(select(Video.storage_key).where(Video.storage_key.in_(batch)))
+                    await session.scalars(
+                        select(Video.storage_key).where(Video.storage_key.in_(batch))
+                    )
                 )
-                for key in batch:
-                    if key not in known:
-                        self.storage.delete(key)
-                        removed += 1
+                orphans = [key for key in batch if key not in known]
+                await asyncio.to_thread(self._delete, orphans)
+                removed += len(orphans)
             if removed:
                 logger.info("orphan sweep removed %s objects", removed)
             return removed
+
+    def _delete(self, keys: list[str]) -> None:
+        for key in keys:
+            self.storage.delete(key)

@@ -6,17 +6,19 @@ transaction, so either both exist or neither. Delivery is the dispatcher's job.
 
 from __future__ import annotations
 
-import threading
 from collections import OrderedDict
 
-from sqlalchemy import insert
+from sqlalchemy import BigInteger, Integer, String, insert, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from media_common.request_id import current_request_id
 from video_service.models import OutboxEntry, View
 
 REASON = "video_view"
+# Set on a session that added an outbox row; the dispatcher of this process wakes at its
+# commit (the row is visible then) instead of at its next poll.
+OUTBOX_WRITTEN = "outbox_written"
 
 
 def idempotency_key(user_id: int, video_id: int) -> str:
@@ -24,28 +26,39 @@ def idempotency_key(user_id: int, video_id: int) -> str:
     return f"view:{user_id}:{video_id}"
 
 
-def record_view(
-    session: Session, user_id: int, company_id: int, video_id: int, points: int
+async def record_view(
+    session: AsyncSession, user_id: int, company_id: int, video_id: int, points: int
 ) -> bool:
-    """Record the view; True when it was the first (and an outbox row was added)."""
-    view_id = session.execute(
+    """Record the view; True when it was the first (and an outbox row was added).
+
+    One statement: the outbox row is inserted from what the view insert returned, so both
+    rows exist or neither, and a view already recorded costs one round trip.
+    """
+    view = (
         pg_insert(View)
         .values(user_id=user_id, company_id=company_id, video_id=video_id)
         .on_conflict_do_nothing(index_elements=["user_id", "video_id"])
         .returning(View.id)
-    ).scalar_one_or_none()
-    if view_id is None:
-        return False
-    session.execute(
-        insert(OutboxEntry).values(
-            idempotency_key=idempotency_key(user_id, video_id),
-            user_id=user_id,
-            amount=points,
-            reason=REASON,
-            reference=f"video:{video_id}",
-            request_id=current_request_id(),
-        )
+        .cte("new_view")
     )
+    credit = (
+        insert(OutboxEntry)
+        .from_select(
+            ["idempotency_key", "user_id", "amount", "reason", "reference", "request_id"],
+            select(
+                literal(idempotency_key(user_id, video_id), String),
+                literal(user_id, BigInteger),
+                literal(points, Integer),
+                literal(REASON, String),
+                literal(f"video:{video_id}", String),
+                literal(current_request_id(), String),
+            ).select_from(view),
+        )
+        .returning(OutboxEntry.id)
+    )
+    if (await session.execute(credit)).scalar_one_or_none() is None:
+        return False
+    session.info[OUTBOX_WRITTEN] = True
     return True
 
 
@@ -56,23 +69,21 @@ class SeenViews:
     database has answered "already viewed" for a pair, later requests skip the no-op
     insert. Only a conflict (a row another transaction committed) marks a pair, never a
     fresh insert, so a rolled-back view is never remembered. Bounded, least recent out.
+    Used from the event loop only (no lock).
     """
 
     def __init__(self, capacity: int = 100_000) -> None:
         self.capacity = capacity
         self._pairs: OrderedDict[tuple[int, int], None] = OrderedDict()
-        self._lock = threading.Lock()
 
     def __contains__(self, pair: tuple[int, int]) -> bool:
-        with self._lock:
-            if pair in self._pairs:
-                self._pairs.move_to_end(pair)
-                return True
-            return False
+        if pair in self._pairs:
+            self._pairs.move_to_end(pair)
+            return True
+        return False
 
     def add(self, pair: tuple[int, int]) -> None:
-        with self._lock:
-            self._pairs[pair] = None
-            self._pairs.move_to_end(pair)
-            if len(self._pairs) > self.capacity:
-                self._pairs.popitem(last=False)
+        self._pairs[pair] = None
+        self._pairs.move_to_end(pair)
+        if len(self._pairs) > self.capacity:
+            self._pairs.popitem(last=False)

@@ -1,9 +1,10 @@
 """WebhookDeliverer: sends the pending deliveries of every replica's outbox, signed.
 
-Each process runs one claim loop and a pool of `workers` threads. A claim is a short
-transaction: it picks endpoints with due deliveries (oldest first), locks those endpoint
-rows (`FOR NO KEY UPDATE SKIP LOCKED`, so replicas never claim for the same endpoint at
-the same moment), counts what is already in flight for each, and leases at most
+Each process runs one claim loop and at most `workers` deliveries at once (asyncio
+tasks), claiming only as many as it has free slots. A claim is a short transaction: it
+picks endpoints with due deliveries (oldest first), locks those endpoint rows
+(`FOR NO KEY UPDATE SKIP LOCKED`, so replicas never claim for the same endpoint at the
+same moment), counts what is already in flight for each, and leases at most
 `per_endpoint` deliveries per endpoint: `attempts + 1`, a fresh `lease_token`, and
 `next_attempt_at` moved to the end of the lease. No lock is held during the HTTP call.
 When the call ends, the outcome is written if the lease is still ours. A process killed
@@ -11,37 +12,38 @@ mid-delivery leaves a lease that simply runs out: the row is due again and anoth
 replica sends the same event (same `Webhook-Id`) — at least once.
 
 Because an endpoint never has more than `per_endpoint` deliveries in flight across all
-replicas, a slow receiver holds at most that many workers; the other endpoints (and
-companies) keep the rest.
+replicas, a slow receiver holds at most that many delivery slots; the other endpoints
+(and companies) keep the rest.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import random
-import threading
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
 from prometheus_client import Counter
-from sqlalchemy import case, event, func, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import case, func, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from media_common.periodic import Periodic
+from media_common.aio.periodic import Periodic
 from media_common.timestamps import utc_iso
 from video_service.webhook_models import WebhookDelivery as Delivery
 from video_service.webhook_models import WebhookEndpoint, WebhookEvent
 from video_service.webhook_secrets import SecretBox, SecretUnreadable
 from video_service.webhook_sender import SendResult, WebhookSender
 from video_service.webhook_signing import signature_header
-from video_service.webhooks import EVENTS_WRITTEN
 
 logger = logging.getLogger(__name__)
+# Inlined, not bound: the partial indexes on pending rows apply only when the planner sees
+# the constant (asyncpg's prepared statements may be planned generically).
+PENDING_STATUS = literal("pending", literal_execute=True)
 
 FIRST_RETRY_SECONDS = 10.0
 MAX_RETRY_SECONDS = 3600.0
@@ -82,7 +84,7 @@ def event_body(row: WebhookEvent) -> bytes:
 class WebhookDeliverer:
     def __init__(
         self,
-        sessionmaker: sessionmaker[Session],
+        sessionmaker: async_sessionmaker[AsyncSession],
         box: SecretBox,
         sender: WebhookSender,
         *,
@@ -100,98 +102,91 @@ class WebhookDeliverer:
         self.poll_seconds = poll_seconds
         self.lease = timedelta(seconds=lease_seconds)
         self.clock = clock
-        # deliveries claimed: there may be more, the next round starts at once
         self._loop = Periodic("webhook-claims", self._claim_round, poll_seconds)
-        self._idle = threading.Condition()
-        self._in_flight = 0
-        self._pool: ThreadPoolExecutor | None = None
-        # A request of this process that wrote an event wakes the loop when it commits.
-        event.listen(sessionmaker, "after_commit", self._after_commit)
-        event.listen(sessionmaker, "after_soft_rollback", self._after_rollback)
+        self._in_flight: set[asyncio.Task[None]] = set()
 
-    def _after_commit(self, session: Session) -> None:
-        if session.info.pop(EVENTS_WRITTEN, False):
-            self._loop.wake()
-
-    @staticmethod
-    def _after_rollback(session: Session, _: object) -> None:
-        session.info.pop(EVENTS_WRITTEN, None)
+    def wake(self) -> None:
+        """Claim now (an event was committed, or a delivery slot came free)."""
+        self._loop.wake()
 
     def start(self) -> None:
-        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="webhook-delivery")
         self._loop.start()
 
-    def stop(self, timeout: float = 5.0) -> None:
+    async def stop(self, timeout: float = 5.0) -> None:
         """Stop claiming; give deliveries in flight `timeout` seconds to finish (the
         others are retried by whoever finds their lease run out)."""
-        self._loop.stop(timeout)
-        with self._idle:
-            self._idle.wait_for(lambda: self._in_flight == 0, timeout)
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        await self._loop.stop()
+        if self._in_flight:
+            await asyncio.wait(set(self._in_flight), timeout=timeout)
+        for task in set(self._in_flight):
+            task.cancel()
 
-    def _claim_round(self) -> bool:
-        with self._idle:
-            free = self.workers - self._in_flight
-        return free > 0 and self._submit(self.claim(free)) > 0
+    async def close(self) -> None:
+        await self.stop()
 
-    def _submit(self, claims: list[Claim]) -> int:
-        assert self._pool is not None
-        with self._idle:
-            self._in_flight += len(claims)
+    async def _claim_round(self) -> bool:
+        free = self.workers - len(self._in_flight)
+        if free <= 0:
+            return False  # a delivery that ends wakes the loop
+        claims = await self.claim(free)
         for claim in claims:
-            self._pool.submit(self._work, claim)
-        return len(claims)
+            task = asyncio.get_running_loop().create_task(
+                self._work(claim), name=f"webhook-delivery-{claim.delivery_id}"
+            )
+            self._in_flight.add(task)
+            task.add_done_callback(self._done)
+        # deliveries claimed: there may be more, the next round starts at once
+        return bool(claims)
 
-    def _work(self, claim: Claim) -> None:
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        self._loop.wake()  # a slot is free: claim more
+
+    async def _work(self, claim: Claim) -> None:
         try:
-            self.record(claim, self.send(claim))
+            await self.record(claim, await self.send(claim))
         except Exception:
             logger.exception("webhook delivery %s failed", claim.delivery_id)
-        finally:
-            with self._idle:
-                self._in_flight -= 1
-                self._idle.notify_all()
-            self._loop.wake()  # a worker is free: claim more
 
-    def run_once(self) -> int:
-        """Claim what is due and deliver it in this thread (tests; no pool needed)."""
-        claims = self.claim(self.workers)
+    async def run_once(self) -> int:
+        """Claim what is due and deliver it, one after the other (tests; no loop needed)."""
+        claims = await self.claim(self.workers)
         for claim in claims:
-            self.record(claim, self.send(claim))
+            await self.record(claim, await self.send(claim))
         return len(claims)
 
-    def send(self, claim: Claim) -> SendResult:
+    async def send(self, claim: Claim) -> SendResult:
         headers = {
             "Webhook-Id": str(claim.event_id),
             "Webhook-Signature": signature_header(claim.secret, int(self.clock()), claim.body),
         }
-        return self.sender.post(claim.url, claim.body, headers)
+        return await self.sender.post(claim.url, claim.body, headers)
 
-    def claim(self, limit: int) -> list[Claim]:
+    async def claim(self, limit: int) -> list[Claim]:
         """Lease up to `limit` due deliveries, at most `per_endpoint` in flight each."""
-        due = (Delivery.status == "pending", Delivery.next_attempt_at <= func.now())
-        with self.sessionmaker.begin() as session:
+        due = (Delivery.status == PENDING_STATUS, Delivery.next_attempt_at <= func.now())
+        async with self.sessionmaker.begin() as session:
             saturated = (
                 select(Delivery.endpoint_id)
-                .where(Delivery.status == "pending", Delivery.lease_token.is_not(None))
+                .where(Delivery.status == PENDING_STATUS, Delivery.lease_token.is_not(None))
                 .where(Delivery.next_attempt_at > func.now())
                 .group_by(Delivery.endpoint_id)
                 .having(func.count() >= self.per_endpoint)
             )
-            candidates = session.scalars(
-                select(Delivery.endpoint_id)
-                .where(*due, Delivery.endpoint_id.not_in(saturated))
-                .group_by(Delivery.endpoint_id)
-                .order_by(func.min(Delivery.next_attempt_at))
-                .limit(limit)
+            candidates = (
+                await session.scalars(
+                    select(Delivery.endpoint_id)
+                    .where(*due, Delivery.endpoint_id.not_in(saturated))
+                    .group_by(Delivery.endpoint_id)
+                    .order_by(func.min(Delivery.next_attempt_at))
+                    .limit(limit)
+                )
             ).all()
             if not candidates:
                 return []
             endpoints = {
                 e.id: e
-                for e in session.scalars(
+                for e in await session.scalars(
                     select(WebhookEndpoint)
                     .where(WebhookEndpoint.id.in_(candidates))
                     .with_for_update(skip_locked=True, key_share=True)
@@ -202,15 +197,17 @@ class WebhookDeliverer:
                 endpoint = endpoints.get(endpoint_id)
                 if endpoint is None or len(claims) >= limit:
                     continue  # another replica is claiming for it right now
-                claims += self._lease(session, endpoint, limit - len(claims))
+                claims += await self._lease(session, endpoint, limit - len(claims))
             return claims
 
-    def _lease(self, session: Session, endpoint: WebhookEndpoint, room: int) -> list[Claim]:
+    async def _lease(
+        self, session: AsyncSession, endpoint: WebhookEndpoint, room: int
+    ) -> list[Claim]:
         busy = (
-            session.scalar(
+            await session.scalar(
                 select(func.count())
                 .select_from(Delivery)
-                .where(Delivery.endpoint_id == endpoint.id, Delivery.status == "pending")
+                .where(Delivery.endpoint_id == endpoint.id, Delivery.status == PENDING_STATUS)
                 .where(Delivery.lease_token.is_not(None), Delivery.next_attempt_at > func.now())
             )
             or 0
@@ -218,14 +215,16 @@ class WebhookDeliverer:
         take = min(self.per_endpoint - busy, room)
         if take <= 0:
             return []
-        rows = session.execute(
-            select(Delivery, WebhookEvent)
-            .join(WebhookEvent, WebhookEvent.id == Delivery.event_id)
-            .where(Delivery.endpoint_id == endpoint.id, Delivery.status == "pending")
-            .where(Delivery.next_attempt_at <= func.now())
-            .order_by(Delivery.next_attempt_at, Delivery.id)
-            .limit(take)
-            .with_for_update(of=Delivery, skip_locked=True)
+        rows = (
+            await session.execute(
+                select(Delivery, WebhookEvent)
+                .join(WebhookEvent, WebhookEvent.id == Delivery.event_id)
+                .where(Delivery.endpoint_id == endpoint.id, Delivery.status == PENDING_STATUS)
+                .where(Delivery.next_attempt_at <= func.now())
+                .order_by(Delivery.next_attempt_at, Delivery.id)
+                .limit(take)
+                .with_for_update(of=Delivery, skip_locked=True)
+            )
         ).all()
         if not rows:
             return []
@@ -256,7 +255,7 @@ class WebhookDeliverer:
             )
         return claims
 
-    def record(self, claim: Claim, result: SendResult) -> None:
+    async def record(self, claim: Claim, result: SendResult) -> None:
         """Write the outcome, unless the lease ran out and the row moved on meanwhile."""
         mine = (Delivery.id == claim.delivery_id, Delivery.lease_token == claim.lease_token)
         values: dict[str, object] = {
@@ -277,9 +276,11 @@ class WebhookDeliverer:
             )
             if result.error is None:
                 values["last_error"] = f"answered {result.status_code}"
-        with self.sessionmaker.begin() as session:
-            status = session.execute(
-                update(Delivery).where(*mine).values(**values).returning(Delivery.status)
+        async with self.sessionmaker.begin() as session:
+            status = (
+                await session.execute(
+                    update(Delivery).where(*mine).values(**values).returning(Delivery.status)
+                )
             ).scalar_one_or_none()
         if status == "failed":
             outcome = "failed"

@@ -3,22 +3,20 @@
 The host is resolved and checked (webhook_urls) on every attempt, and the connection goes
 to that checked address (TLS still verifies the certificate for the URL's host name), so
 a DNS answer that changed since registration cannot point a delivery inside the network.
-No redirects are followed and the response body is never read. The whole attempt has one
-deadline: a watchdog shuts the socket down when it passes, so a receiver that trickles
-its answer byte by byte cannot hold a worker longer than the timeout.
+No redirects are followed and only the status line of the answer is read. The whole
+attempt, lookup included, has one deadline (`asyncio.timeout`), so a receiver that
+trickles its answer byte by byte cannot hold a delivery longer than the timeout.
+
+HTTP/1.1 is written by hand on purpose: one request per connection (`Connection: close`)
+to a pinned address, nothing pooled or reused across receivers that share an address.
 """
 
 from __future__ import annotations
 
-import contextlib
-import http.client
-import socket
-import threading
-import time
+import asyncio
+import re
+import ssl
 from dataclasses import dataclass
-
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.exceptions import HTTPError
 
 from video_service.webhook_urls import (
     Destination,
@@ -29,7 +27,8 @@ from video_service.webhook_urls import (
 )
 
 USER_AGENT = "media-resource-webhooks/1"
-_TRANSPORT_ERRORS = (OSError, http.client.HTTPException, HTTPError, ValueError)
+_TRANSPORT_ERRORS = (OSError, ValueError, asyncio.IncompleteReadError)
+_STATUS_LINE = re.compile(rb"^HTTP/1\.[01] ([1-5][0-9]{2})(?: |\r?\n|$)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,72 +45,68 @@ class WebhookSender:
     def __init__(self, *, allow_private: bool, timeout_seconds: float = 10.0) -> None:
         self.allow_private = allow_private
         self.timeout = timeout_seconds
+        self._tls = ssl.create_default_context()
 
-    def post(self, url: str, body: bytes, headers: dict[str, str]) -> SendResult:
-        deadline = time.monotonic() + self.timeout
+    async def post(self, url: str, body: bytes, headers: dict[str, str]) -> SendResult:
+        try:
+            async with asyncio.timeout(self.timeout):
+                return await self._post(url, body, headers)
+        except TimeoutError:
+            return SendResult(None, "timed out")
+
+    async def _post(self, url: str, body: bytes, headers: dict[str, str]) -> SendResult:
         try:
             destination = parse_webhook_url(url)
-            addresses = checked_addresses(destination, allow_private=self.allow_private)
+            addresses = await checked_addresses(destination, allow_private=self.allow_private)
         except UnsafeUrl as exc:
             return SendResult(None, f"refused: {exc}")
         last_error = "no address"
         for address in addresses:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return SendResult(None, "timed out")
-            connection = _connection(destination, address, remaining)
             try:
-                connection.connect()
+                reader, writer = await self._connect(destination, address)
             except _TRANSPORT_ERRORS as exc:
-                connection.close()
                 last_error = f"connect to {address} failed: {type(exc).__name__}"
                 continue  # the next address of the host, if any
-            return _exchange(connection, destination, body, headers, deadline)
+            try:
+                return await _exchange(reader, writer, destination, body, headers)
+            except _TRANSPORT_ERRORS as exc:
+                return SendResult(None, f"{type(exc).__name__}: {exc}"[:300])
+            finally:
+                writer.close()
         return SendResult(None, last_error)
 
+    async def _connect(
+        self, destination: Destination, address: IPAddress
+    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        if destination.scheme == "https":
+            return await asyncio.open_connection(
+                str(address), destination.port, ssl=self._tls, server_hostname=destination.host
+            )
+        return await asyncio.open_connection(str(address), destination.port)
 
-def _connection(destination: Destination, address: IPAddress, timeout: float) -> HTTPConnection:
-    if destination.scheme == "https":
-        return HTTPSConnection(
-            str(address), destination.port, timeout=timeout, server_hostname=destination.host
-        )
-    return HTTPConnection(str(address), destination.port, timeout=timeout)
 
-
-def _exchange(
-    connection: HTTPConnection,
+async def _exchange(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
     destination: Destination,
     body: bytes,
     headers: dict[str, str],
-    deadline: float,
 ) -> SendResult:
-    watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _cut, (connection,))
-    watchdog.daemon = True
-    watchdog.start()
-    try:
-        connection.request(
-            "POST",
-            destination.target,
-            body=body,
-            headers={
-                **headers,
-                "Host": destination.host_header,
-                "Content-Type": "application/json",
-                "User-Agent": USER_AGENT,
-            },
-        )
-        status = connection.getresponse().status
-    except _TRANSPORT_ERRORS as exc:
-        timed_out = time.monotonic() >= deadline or isinstance(exc, TimeoutError)
-        return SendResult(None, "timed out" if timed_out else f"{type(exc).__name__}: {exc}"[:300])
-    finally:
-        watchdog.cancel()
-        connection.close()
-    return SendResult(status)
-
-
-def _cut(connection: HTTPConnection) -> None:
-    sock = connection.sock
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
+    fields = {
+        **headers,
+        "Host": destination.host_header,
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "Content-Length": str(len(body)),
+        "Connection": "close",
+    }
+    head = f"POST {destination.target} HTTP/1.1\r\n" + "".join(
+        f"{name}: {value}\r\n" for name, value in fields.items()
+    )
+    writer.write(head.encode("ascii") + b"\r\n" + body)
+    await writer.drain()
+    status_line = await reader.readline()
+    match = _STATUS_LINE.match(status_line)
+    if match is None:
+        return SendResult(None, "answered something other than HTTP")
+    return SendResult(int(match.group(1)))

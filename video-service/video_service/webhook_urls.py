@@ -9,6 +9,7 @@ loopback and private networks; cloud metadata addresses stay refused in any case
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address, ip_address
@@ -89,10 +90,11 @@ def address_allowed(address: IPAddress, *, allow_private: bool) -> bool:
     return allow_private or address.is_global
 
 
-def resolve(host: str, port: int) -> list[IPAddress]:
-    """The host's addresses (a literal IP is its own), in the resolver's order."""
+async def resolve(host: str, port: int) -> list[IPAddress]:
+    """The host's addresses (a literal IP is its own), in the resolver's order. The lookup
+    runs in the loop's resolver thread (`loop.getaddrinfo`), never on the loop itself."""
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
         raise UnsafeUrl("host does not resolve") from exc
     addresses: list[IPAddress] = []
@@ -105,10 +107,10 @@ def resolve(host: str, port: int) -> list[IPAddress]:
     return addresses
 
 
-def checked_addresses(destination: Destination, *, allow_private: bool) -> list[IPAddress]:
+async def checked_addresses(destination: Destination, *, allow_private: bool) -> list[IPAddress]:
     """Resolve now and refuse if any address is off limits (so no answer order can
     smuggle one in); the caller connects to these addresses, not to the name again."""
-    addresses = resolve(destination.host, destination.port)
+    addresses = await resolve(destination.host, destination.port)
     for address in addresses:
         if not address_allowed(address, allow_private=allow_private):
             raise UnsafeUrl(f"resolves to a refused address ({address})")

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from sqlalchemy import any_, delete, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from media_common.aio.paging import AnyRow, fetch_page
 from media_common.errors import Conflict, NotFound, ValidationFailed
+from media_common.paging import PageParams
 from video_service.models import Video
 from video_service.schemas import VideoRead
 from video_service.webhook_models import WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -29,17 +31,17 @@ MAX_ENDPOINTS_PER_COMPANY = 20
 EVENTS_WRITTEN = "webhook_events_written"
 
 
-def check_receiver_url(url: str, *, allow_private: bool) -> None:
+async def check_receiver_url(url: str, *, allow_private: bool) -> None:
     """422 unless the URL is http(s) and every address it resolves to may be called."""
     try:
-        checked_addresses(parse_webhook_url(url), allow_private=allow_private)
+        await checked_addresses(parse_webhook_url(url), allow_private=allow_private)
     except UnsafeUrl as exc:
         details = [{"loc": ["body", "url"], "msg": str(exc), "type": "unsafe_url"}]
         raise ValidationFailed(f"url {exc}", details=details) from exc
 
 
-def create_endpoint(
-    session: Session,
+async def create_endpoint(
+    session: AsyncSession,
     box: SecretBox,
     *,
     company_id: int,
@@ -48,8 +50,8 @@ def create_endpoint(
     allow_private: bool,
 ) -> tuple[WebhookEndpoint, str]:
     """The new endpoint and its signing secret (the only time the secret is in clear)."""
-    check_receiver_url(url, allow_private=allow_private)
-    count = session.scalar(
+    await check_receiver_url(url, allow_private=allow_private)
+    count = await session.scalar(
         select(func.count())
         .select_from(WebhookEndpoint)
         .where(WebhookEndpoint.company_id == company_id)
@@ -64,71 +66,84 @@ def create_endpoint(
         secret_ciphertext=box.seal(secret, company_id),
     )
     try:
-        with session.begin_nested():
+        async with session.begin_nested():
             session.add(endpoint)
-            session.flush()
+            await session.flush()
     except IntegrityError as exc:
         raise Conflict("This URL is already registered") from exc
-    session.refresh(endpoint)
+    await session.refresh(endpoint)
     return endpoint, secret
 
 
-def list_endpoints(
-    session: Session, company_id: int, *, limit: int, offset: int
-) -> tuple[list[WebhookEndpoint], int]:
-    where = WebhookEndpoint.company_id == company_id
-    total = session.scalar(select(func.count()).select_from(WebhookEndpoint).where(where)) or 0
-    items = session.scalars(
-        select(WebhookEndpoint)
-        .where(where)
+async def list_endpoints(
+    session: AsyncSession, company_id: int, page: PageParams
+) -> tuple[list[AnyRow], int]:
+    """A page of the company's endpoints (id, url, events, created_at), newest first."""
+    query = (
+        select(
+            WebhookEndpoint.id,
+            WebhookEndpoint.url,
+            WebhookEndpoint.events,
+            WebhookEndpoint.created_at,
+        )
+        .where(WebhookEndpoint.company_id == company_id)
         .order_by(WebhookEndpoint.created_at.desc(), WebhookEndpoint.id.desc())
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return list(items), total
+    )
+    return await fetch_page(session, query, page)
 
 
-def get_endpoint(session: Session, company_id: int, endpoint_id: int) -> WebhookEndpoint:
+async def get_endpoint_id(session: AsyncSession, company_id: int, endpoint_id: int) -> int:
     """The company's endpoint; another company's or a missing one is NOT_FOUND alike."""
-    endpoint = session.scalars(
-        select(WebhookEndpoint).where(
+    found = await session.scalar(
+        select(WebhookEndpoint.id).where(
             WebhookEndpoint.id == endpoint_id, WebhookEndpoint.company_id == company_id
         )
-    ).one_or_none()
-    if endpoint is None:
+    )
+    if found is None:
         raise NotFound("Webhook not found")
-    return endpoint
+    return found
 
 
-def delete_endpoint(session: Session, company_id: int, endpoint_id: int) -> None:
+async def delete_endpoint(session: AsyncSession, company_id: int, endpoint_id: int) -> None:
     """Remove it with its secret and its deliveries (pending ones are not sent any more)."""
-    deleted = session.execute(
-        delete(WebhookEndpoint)
-        .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.company_id == company_id)
-        .returning(WebhookEndpoint.id)
+    deleted = (
+        await session.execute(
+            delete(WebhookEndpoint)
+            .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.company_id == company_id)
+            .returning(WebhookEndpoint.id)
+        )
     ).scalar_one_or_none()
     if deleted is None:
         raise NotFound("Webhook not found")
 
 
-def list_deliveries(
-    session: Session, endpoint: WebhookEndpoint, *, limit: int, offset: int
-) -> tuple[list[tuple[WebhookDelivery, str]], int]:
+async def list_deliveries(
+    session: AsyncSession, endpoint_id: int, page: PageParams
+) -> tuple[list[AnyRow], int]:
     """A page of the endpoint's deliveries with their event types, newest first."""
-    where = WebhookDelivery.endpoint_id == endpoint.id
-    total = session.scalar(select(func.count()).select_from(WebhookDelivery).where(where)) or 0
-    rows = session.execute(
-        select(WebhookDelivery, WebhookEvent.type)
+    query = (
+        select(
+            WebhookDelivery.id,
+            WebhookDelivery.event_id,
+            WebhookEvent.type,
+            WebhookDelivery.status,
+            WebhookDelivery.attempts,
+            WebhookDelivery.last_status_code,
+            WebhookDelivery.last_error,
+            WebhookDelivery.next_attempt_at,
+            WebhookDelivery.created_at,
+            WebhookDelivery.delivered_at,
+        )
         .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
-        .where(where)
+        .where(WebhookDelivery.endpoint_id == endpoint_id)
         .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc())
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return [(delivery, event_type) for delivery, event_type in rows], total
+    )
+    return await fetch_page(session, query, page)
 
 
-def emit_video_event(session: Session, video: Video, event_type: str) -> WebhookEvent | None:
+async def emit_video_event(
+    session: AsyncSession, video: Video, event_type: str
+) -> WebhookEvent | None:
     """Write `event_type` for `video` in the caller's transaction (flushes, never commits).
 
     Returns the event, or None when no endpoint of the company subscribes to the type.
@@ -138,13 +153,15 @@ def emit_video_event(session: Session, video: Video, event_type: str) -> Webhook
     # FOR KEY SHARE: an endpoint being deleted right now is waited for and then skipped,
     # and none of those found can go away before this transaction ends (the deliveries'
     # foreign keys hold).
-    endpoint_ids = session.scalars(
-        select(WebhookEndpoint.id)
-        .where(
-            WebhookEndpoint.company_id == video.company_id,
-            literal(event_type) == any_(WebhookEndpoint.events),
+    endpoint_ids = (
+        await session.scalars(
+            select(WebhookEndpoint.id)
+            .where(
+                WebhookEndpoint.company_id == video.company_id,
+                literal(event_type) == any_(WebhookEndpoint.events),
+            )
+            .with_for_update(read=True, key_share=True)
         )
-        .with_for_update(read=True, key_share=True)
     ).all()
     if not endpoint_ids:
         return None
@@ -154,9 +171,9 @@ def emit_video_event(session: Session, video: Video, event_type: str) -> Webhook
         data=VideoRead.model_validate(video).model_dump(mode="json"),
     )
     session.add(event)
-    session.flush()
+    await session.flush()
     session.info[EVENTS_WRITTEN] = True
-    session.execute(
+    await session.execute(
         insert(WebhookDelivery),
         [{"event_id": event.id, "endpoint_id": endpoint_id} for endpoint_id in endpoint_ids],
     )

@@ -14,13 +14,13 @@ import logging
 import math
 import signal
 
-from media_common.db import Database
+from media_common.aio.db import Database
 from media_common.logs import configure_logging
 from media_common.storage import storage_from_settings
 from video_service.media.health import start_health_server
 from video_service.media.metrics import QUEUE_DEPTH
 from video_service.media.runner import JobRunner
-from video_service.media.worker_app import queue_app, recover_stalled
+from video_service.media.worker_app import StalledJobRecovery, queue_app
 from video_service.queue import QUEUE, JobQueue
 from video_service.settings import Settings, get_settings
 
@@ -32,47 +32,51 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     db = Database(settings)
     storage = storage_from_settings(settings)
     queue = JobQueue(db.engine)
-    runner = JobRunner(settings, db.sessionmaker, storage, queue)
-    QUEUE_DEPTH.set_function(lambda: _depth(db, queue))
-    health = start_health_server(host, port, db.ping)
+    runner = JobRunner(settings, db, storage, queue)
+
+    async def measure_queue() -> None:
+        QUEUE_DEPTH.set(await _depth(db, queue))
+
+    health = await start_health_server(host, port, db.ping, measure_queue)
     app = queue_app(settings, runner)
     loop = asyncio.get_running_loop()
-    async with app.open_async():
-        worker = asyncio.create_task(
-            app.run_worker_async(
-                queues=[QUEUE],
-                concurrency=settings.worker_concurrency,
-                install_signal_handlers=False,
-                update_heartbeat_interval=settings.worker_heartbeat_seconds,
-                stalled_worker_timeout=settings.stalled_worker_seconds,
-                shutdown_graceful_timeout=SHUTDOWN_GRACE_SECONDS,
-                delete_jobs="successful",  # media_jobs keeps the history
-            )
-        )
-        recovery = asyncio.create_task(recover_stalled(app, settings, db))
-
-        def stop() -> None:
-            logger.info("stopping: running jobs go back to the queue")
-            runner.stopping.set()
-            worker.cancel()
-
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stop)
-        logger.info("video-worker ready on %s:%s", host, port)
-        with contextlib.suppress(asyncio.CancelledError):
-            await worker
-        recovery.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await recovery
-    health.shutdown()
-    queue.close()
-    db.dispose()
-
-
-def _depth(db: Database, queue: JobQueue) -> float:
     try:
-        with db.sessionmaker() as session:
-            return float(queue.depth(session))
+        async with app.open_async():
+            worker = asyncio.create_task(
+                app.run_worker_async(
+                    queues=[QUEUE],
+                    concurrency=settings.worker_concurrency,
+                    install_signal_handlers=False,
+                    update_heartbeat_interval=settings.worker_heartbeat_seconds,
+                    stalled_worker_timeout=settings.stalled_worker_seconds,
+                    shutdown_graceful_timeout=SHUTDOWN_GRACE_SECONDS,
+                    delete_jobs="successful",  # media_jobs keeps the history
+                )
+            )
+            recovery = StalledJobRecovery(app, settings, db)
+            recovery.start()
+
+            def stop() -> None:
+                logger.info("stopping: running jobs go back to the queue")
+                runner.stopping.set()
+                worker.cancel()
+
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(signum, stop)
+            logger.info("video-worker ready on %s:%s", host, port)
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+            await recovery.stop()
+    finally:
+        health.close()
+        await health.wait_closed()
+        await db.dispose()
+
+
+async def _depth(db: Database, queue: JobQueue) -> float:
+    try:
+        async with db.read_sessionmaker() as session:
+            return float(await queue.depth(session))
     except Exception:
         return math.nan
 

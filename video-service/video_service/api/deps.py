@@ -1,24 +1,29 @@
-"""Dependencies that make route signatures read like sentences (and enforce the rules)."""
+"""Dependencies that make route signatures read like sentences (and enforce the rules).
+
+Every dependency is `async def`: a plain `def` one would hop through the thread pool.
+Routes that write take `SessionDep` (one transaction, committed before the response);
+routes that only read take `ReadSessionDep` (autocommit, one round trip per statement).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from media_common.aio.db import Reader, Row
 from media_common.auth import BearerDoc, Claims, bearer_token
 from media_common.errors import Unauthorized
 from media_common.paging import INT64_MAX
-from media_common.storage import ObjectStorage
 from video_service import jobs, videos
 from video_service.models import MediaJob, Video
 from video_service.playback import Viewer
 from video_service.runtime import Runtime
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -26,35 +31,49 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_storage(runtime: RuntimeDep) -> ObjectStorage:
-    return runtime.storage
-
-
-StorageDep = Annotated[ObjectStorage, Depends(get_storage)]
-
-
-def get_session(runtime: RuntimeDep) -> Iterator[Session]:
-    yield from runtime.db.session()
+async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
+    async with runtime.db.session() as session:
+        yield session
+    runtime.committed(session.info)  # reached only once the transaction has committed
 
 
 # scope="function": the transaction commits when the route returns, before the response
 # (and before a streamed body) is sent.
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
-def current_user(request: Request, runtime: RuntimeDep, _: BearerDoc = None) -> Claims:
+async def get_read_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
+    async with runtime.db.read_session() as session:
+        yield session
+
+
+# For routes that only read: every statement in autocommit (media_common.aio.db).
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
+
+
+async def get_reader(runtime: RuntimeDep) -> Reader:
+    return runtime.db.reader
+
+
+# The hot reads: compiled queries straight on the driver, each on a pooled connection
+# given back at once (media_common.aio.db.Query), so a route that then writes in
+# `SessionDep` never holds two connections.
+ReaderDep = Annotated[Reader, Depends(get_reader)]
+
+
+async def current_user(request: Request, runtime: RuntimeDep, _: BearerDoc = None) -> Claims:
     """The verified token's claims as of now: deleted users and deactivated companies are
     401, a changed role replaces the token's (media_common.access)."""
     token = bearer_token(request)
     if token is None:
         raise Unauthorized("Bearer token required")
-    return runtime.access.current(runtime.verifier.verify(token))
+    return await runtime.access.current(await runtime.verifier.verify(token))
 
 
 CurrentUser = Annotated[Claims, Depends(current_user)]
 
 
-def admin_only(user: CurrentUser) -> Claims:
+async def admin_only(user: CurrentUser) -> Claims:
     user.require_admin("Only the company's admins may do this")
     return user
 
@@ -64,22 +83,23 @@ AdminOnly = Annotated[Claims, Depends(admin_only)]
 VideoId = Annotated[int, Path(ge=1, le=INT64_MAX, description="Video id")]
 
 
-def company_video(video_id: VideoId, user: CurrentUser, session: SessionDep) -> Video:
-    """A live video of the caller's company (anything else is 404)."""
-    return videos.get_video(session, user.company_id, video_id)
+async def company_video(video_id: VideoId, user: CurrentUser, reader: ReaderDep) -> Row:
+    """A live video of the caller's company, as a row (anything else is 404)."""
+    return await videos.read_video(reader, user.company_id, video_id)
 
 
-CompanyVideo = Annotated[Video, Depends(company_video)]
+CompanyVideo = Annotated[Row, Depends(company_video)]
 
 
-def admin_video(video_id: VideoId, admin: AdminOnly, session: SessionDep) -> Video:
-    return videos.get_video(session, admin.company_id, video_id)
+async def admin_video(video_id: VideoId, admin: AdminOnly, session: SessionDep) -> Video:
+    """A live video of the admin's company, to change in the request's transaction."""
+    return await videos.get_video(session, admin.company_id, video_id)
 
 
 AdminVideo = Annotated[Video, Depends(admin_video)]
 
 
-def stream_viewer(
+async def stream_viewer(
     request: Request,
     video_id: VideoId,
     runtime: RuntimeDep,
@@ -92,34 +112,44 @@ def stream_viewer(
     """The Authorization header when present, else the `?token=` playback token."""
     if request.headers.get("authorization") is None and token is not None:
         viewer = runtime.playback.verify(token, video_id)
-        runtime.access.check(viewer.user_id, viewer.company_id)
+        await runtime.access.check(viewer.user_id, viewer.company_id)
         return viewer
-    claims = current_user(request, runtime)
+    claims = await current_user(request, runtime)
     return Viewer(claims.user_id, claims.company_id)
 
 
 StreamViewer = Annotated[Viewer, Depends(stream_viewer)]
 
 
-def streamable_video(video_id: VideoId, viewer: StreamViewer, session: SessionDep) -> Video:
-    return videos.get_video(session, viewer.company_id, video_id)
+async def streamable_video(video_id: VideoId, viewer: StreamViewer, reader: ReaderDep) -> Row:
+    """A live video of the viewer's company, as a row (anything else is 404)."""
+    return await videos.read_video(reader, viewer.company_id, video_id)
 
 
-StreamableVideo = Annotated[Video, Depends(streamable_video)]
+StreamableVideo = Annotated[Row, Depends(streamable_video)]
+
+
+async def stream_target(video_id: VideoId, viewer: StreamViewer, reader: ReaderDep) -> Row:
+    """What the stream needs of a live video of the viewer's company, looked up on every
+    request (one statement): a delete stops the stream on every replica at once."""
+    return await videos.read_video(reader, viewer.company_id, video_id, videos.STREAM_TARGET)
+
+
+StreamTarget = Annotated[Row, Depends(stream_target)]
 
 JobId = Annotated[int, Path(ge=1, le=INT64_MAX, description="Job id")]
 
 
-def company_job(job_id: JobId, user: CurrentUser, session: SessionDep) -> MediaJob:
-    """A job of a live video of the caller's company (anything else is 404)."""
-    return jobs.get_job(session, user.company_id, job_id)
+async def company_job(job_id: JobId, user: CurrentUser, reader: ReaderDep) -> Row:
+    """A job of a live video of the caller's company, as a row (anything else is 404)."""
+    return await jobs.read_job(reader, user.company_id, job_id)
 
 
-CompanyJob = Annotated[MediaJob, Depends(company_job)]
+CompanyJob = Annotated[Row, Depends(company_job)]
 
 
-def admin_job(job_id: JobId, admin: AdminOnly, session: SessionDep) -> MediaJob:
-    return jobs.get_job(session, admin.company_id, job_id)
+async def admin_job(job_id: JobId, admin: AdminOnly, session: SessionDep) -> MediaJob:
+    return await jobs.get_job(session, admin.company_id, job_id)
 
 
 AdminJob = Annotated[MediaJob, Depends(admin_job)]

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from video_service.models import Video
 from video_service.playback import Viewer
 from video_service.runtime import Runtime
 from video_service.views import record_view
 
 
-def count_view(session: Session, runtime: Runtime, viewer: Viewer, video: Video) -> None:
-    pair = (viewer.user_id, video.id)
+async def count_view(
+    session: AsyncSession, runtime: Runtime, viewer: Viewer, video_id: int
+) -> None:
+    """Record the viewer's view of the video in the request's transaction; a pair this
+    process already knows to be viewed costs nothing (SeenViews)."""
+    pair = (viewer.user_id, video_id)
     if pair in runtime.seen_views:
         return
-    first = record_view(
-        session, viewer.user_id, viewer.company_id, video.id, runtime.settings.points_per_view
+    first = await record_view(
+        session, viewer.user_id, viewer.company_id, video_id, runtime.settings.points_per_view
     )
-    if first:
-        runtime.dispatcher.wake_after_commit(session)
-    else:
+    if not first:
         runtime.seen_views.add(pair)

@@ -7,13 +7,11 @@ reconnect with `Last-Event-ID` resumes exactly after the last event it saw.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header
 from sse_starlette import EventSourceResponse, ServerSentEvent
-from starlette.concurrency import run_in_threadpool
 
 from media_common.errors import error_responses
 from video_service.api.deps import RuntimeDep, StreamableVideo
@@ -34,15 +32,15 @@ EVENTS_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _read(runtime: Runtime, video_id: int, after: int) -> list[tuple[int, str, str]]:
-    with runtime.db.sessionmaker() as session:
-        rows = events_after(session, video_id, after)
-        return [(row.id, row.kind, json.dumps(row.payload)) for row in rows]
+async def _read(runtime: Runtime, video_id: int, after: int) -> list[tuple[int, str, str]]:
+    # A session per poll: no connection is held between polls of a long-lived stream.
+    async with runtime.db.read_sessionmaker() as session:
+        return await events_after(session, video_id, after)
 
 
 async def _stream(runtime: Runtime, video_id: int, after: int) -> AsyncIterator[ServerSentEvent]:
     while True:
-        rows = await run_in_threadpool(_read, runtime, video_id, after)
+        rows = await _read(runtime, video_id, after)
         for event_id, kind, data in rows:
             after = event_id
             yield ServerSentEvent(data=data, event=kind, id=str(event_id))

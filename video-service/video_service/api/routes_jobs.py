@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from media_common.aio.paging import PageQuery
 from media_common.errors import error_responses
-from media_common.paging import PageQuery
 from video_service import jobs
 from video_service.api.deps import (
     AdminJob,
     AdminVideo,
     CompanyJob,
     CompanyVideo,
+    ReaderDep,
     RuntimeDep,
     SessionDep,
 )
@@ -23,20 +24,20 @@ router = APIRouter(prefix="/api/v1", tags=["jobs"])
 @router.get(
     "/videos/{video_id}/jobs", response_model=JobPage, responses=error_responses(401, 404, 422)
 )
-def list_video_jobs(
+async def list_video_jobs(
     video: CompanyVideo,
-    session: SessionDep,
+    reader: ReaderDep,
     page: PageQuery,
 ) -> JobPage:
     """The video's media jobs (probe, thumbnail, hls), newest first."""
-    items, total = jobs.list_jobs(session, video.id, limit=page.limit, offset=page.offset)
+    items, total = await jobs.list_jobs(reader, video.id, page)
     return JobPage(
         items=[JobRead.of(j) for j in items], total=total, limit=page.limit, offset=page.offset
     )
 
 
 @router.get("/jobs/{job_id}", response_model=JobRead, responses=error_responses(401, 404, 422))
-def get_job(job: CompanyJob) -> JobRead:
+async def get_job(job: CompanyJob) -> JobRead:
     """One media job of a video of the caller's company."""
     return JobRead.of(job)
 
@@ -47,11 +48,11 @@ def get_job(job: CompanyJob) -> JobRead:
     response_model=JobRead,
     responses=error_responses(401, 403, 404, 422),
 )
-def request_transcode(video: AdminVideo, session: SessionDep, runtime: RuntimeDep) -> JobRead:
+async def request_transcode(video: AdminVideo, session: SessionDep, runtime: RuntimeDep) -> JobRead:
     """Queue a new HLS transcode (admins): 202 with the `hls` job. While one is queued or
     running, 202 with that same job: never two at once. The new renditions replace the
     current ones when it succeeds; until then the current ones keep playing."""
-    return JobRead.of(jobs.enqueue_job(session, runtime.queue, video, "hls"))
+    return JobRead.of(await jobs.enqueue_job(session, runtime.queue, video, "hls"))
 
 
 @router.post(
@@ -59,7 +60,7 @@ def request_transcode(video: AdminVideo, session: SessionDep, runtime: RuntimeDe
     response_model=JobRead,
     responses=error_responses(401, 403, 404, 409, 422),
 )
-def cancel_job(job: AdminJob, session: SessionDep, runtime: RuntimeDep) -> JobRead:
+async def cancel_job(job: AdminJob, session: SessionDep, runtime: RuntimeDep) -> JobRead:
     """Cancel a queued or running job (admins): 200 with the job `canceled`; a running
     ffmpeg stops within seconds. A finished job: 409 CONFLICT."""
-    return JobRead.of(jobs.cancel_job(session, runtime.queue, job))
+    return JobRead.of(await jobs.cancel_job(session, runtime.queue, job))

@@ -1,15 +1,18 @@
 """The pipeline's outputs: the poster, the HLS master playlist, rendition playlists and
 segments. Behind the gateway nginx sends the bytes (X-Accel-Redirect); the service only
-decides. Segments cost no database query (token in memory, `OutputCache`)."""
+decides. Segments cost no database query while the OutputCache is fresh (token in memory).
+Whatever reads storage runs in a thread."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Header, Path, Query, Response
 from fastapi.responses import StreamingResponse
 
 from media_common.errors import NotFound, error_responses
+from media_common.storage import ObjectStorage
 from video_service.api.deps import (
     RuntimeDep,
     SessionDep,
@@ -34,7 +37,15 @@ TokenQuery = Annotated[
 ]
 
 
-def _send(
+def read_object(storage: ObjectStorage, key: str) -> bytes | None:
+    """A small object (a playlist) whole, or None when it does not exist (blocking)."""
+    stat = storage.stat(key)
+    if stat is None:
+        return None
+    return b"".join(storage.open_range(key, 0, stat.size - 1))
+
+
+async def _send(
     runtime: Runtime, key: str, accel: str | None, *, playlist_token: str | None = None
 ) -> Response:
     media_type = content_type(key)
@@ -43,13 +54,16 @@ def _send(
         if playlist_token is not None:
             target = playlist_target(target, playlist_token)
         return Response(headers={"X-Accel-Redirect": target, **extra}, media_type=media_type)
-    stat = runtime.storage.stat(key)
+    if playlist_token is not None:
+        raw = await asyncio.to_thread(read_object, runtime.storage, key)
+        if raw is None:
+            raise NotFound("Not found")
+        text = raw.decode().replace(".ts\n", f".ts?token={playlist_token}\n")
+        return Response(text, media_type=media_type, headers={"Cache-Control": "no-store"})
+    stat = await asyncio.to_thread(runtime.storage.stat, key)
     if stat is None:
         raise NotFound("Not found")
-    body = runtime.storage.open_range(key, 0, stat.size - 1)
-    if playlist_token is not None:
-        text = b"".join(body).decode().replace(".ts\n", f".ts?token={playlist_token}\n")
-        return Response(text, media_type=media_type, headers={"Cache-Control": "no-store"})
+    body = await asyncio.to_thread(runtime.storage.open_range, key, 0, stat.size - 1)
     return StreamingResponse(
         body, media_type=media_type, headers={"Content-Length": str(stat.size)}
     )
@@ -72,12 +86,14 @@ IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("/{video_id}/thumbnail", response_class=Response, responses=IMAGE_RESPONSES)
-def get_thumbnail(video: StreamableVideo, runtime: RuntimeDep, accel: Accel = None) -> Response:
+async def get_thumbnail(
+    video: StreamableVideo, runtime: RuntimeDep, accel: Accel = None
+) -> Response:
     """The video's JPEG poster (at most 1280 px wide); 404 until the thumbnail job made it.
     Bearer token, or `?token=` from POST /playback."""
     if video.thumbnail_key is None:
         raise NotFound("The video has no thumbnail yet")
-    return _send(runtime, video.thumbnail_key, accel)
+    return await _send(runtime, video.thumbnail_key, accel)
 
 
 MASTER_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -87,7 +103,7 @@ MASTER_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("/{video_id}/hls/master.m3u8", response_class=Response, responses=MASTER_RESPONSES)
-def get_master_playlist(
+async def get_master_playlist(
     video: StreamableVideo,
     viewer: StreamViewer,
     session: SessionDep,
@@ -100,17 +116,16 @@ def get_master_playlist(
     starts playback: the caller's view is recorded (points once per user and video)."""
     if video.hls_prefix is None:
         raise NotFound("The video has no HLS renditions yet")
-    stat = runtime.storage.stat(f"{video.hls_prefix}/master.m3u8")
-    if stat is None:
+    raw = await asyncio.to_thread(read_object, runtime.storage, f"{video.hls_prefix}/master.m3u8")
+    if raw is None:
         raise NotFound("The video has no HLS renditions yet")
     if token is None:
         token, _ = runtime.playback.issue(viewer, video.id)
-    raw = b"".join(runtime.storage.open_range(f"{video.hls_prefix}/master.m3u8", 0, stat.size - 1))
     lines = [
         line if not line.strip() or line.startswith("#") else f"{line.strip()}?token={token}"
         for line in raw.decode().splitlines()
     ]
-    count_view(session, runtime, viewer, video)
+    await count_view(session, runtime, viewer, video.id)
     return Response(
         "\n".join(lines) + "\n", media_type=MPEGURL, headers={"Cache-Control": "no-store"}
     )
@@ -126,8 +141,7 @@ HLS_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("/{video_id}/hls/{rendition}/{name}", response_class=Response, responses=HLS_RESPONSES)
-def get_hls_file(
-    request: Request,
+async def get_hls_file(
     video_id: VideoId,
     rendition: Rendition,
     name: HlsFile,
@@ -138,17 +152,12 @@ def get_hls_file(
 ) -> Response:
     """A rendition playlist (its segment URIs carry the token) or a segment. Authorised by
     the token alone plus a cached look at the video: no database query per segment."""
-    outputs = runtime.outputs.get(video_id)
-    if (
-        outputs is None
-        or outputs.deleted
-        or outputs.company_id != viewer.company_id
-        or outputs.hls_prefix is None
-    ):
+    outputs = await runtime.outputs.get(video_id)
+    if outputs is None or outputs.company_id != viewer.company_id or outputs.hls_prefix is None:
         raise NotFound("Not found")
     key = f"{outputs.hls_prefix}/{rendition}/{name}"
     if name.endswith(".m3u8"):
         if token is None:
             token, _ = runtime.playback.issue(viewer, video_id)
-        return _send(runtime, key, accel, playlist_token=token)
-    return _send(runtime, key, accel)
+        return await _send(runtime, key, accel, playlist_token=token)
+    return await _send(runtime, key, accel)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request, Response
@@ -13,7 +14,7 @@ from video_service.api.deps import (
     CurrentUser,
     RuntimeDep,
     SessionDep,
-    StreamableVideo,
+    StreamTarget,
     StreamViewer,
 )
 from video_service.api.playback_count import count_view
@@ -57,9 +58,9 @@ STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
     description=STREAM_DOC,
     operation_id="stream_video_head",
 )
-def stream_video(
+async def stream_video(
     request: Request,
-    video: StreamableVideo,
+    video: StreamTarget,
     viewer: StreamViewer,
     session: SessionDep,
     runtime: RuntimeDep,
@@ -69,8 +70,11 @@ def stream_video(
     """Stream the video (Range supported)."""
     is_get = request.method == "GET"
     if accel == "1":
+        # The hot path: the token checked in memory, one statement on the reader for the
+        # video, the view written only for a pair this process has not seen viewed.
         if is_get and counts_as_view(range_header):
-            count_view(session, runtime, viewer, video)
+            await count_view(session, runtime, viewer, video.id)
+        # No I/O: a local path, or an S3 URL presigned locally (the region is configured).
         target, extra = runtime.storage.accel_target(video.storage_key)
         headers = {"X-Accel-Redirect": target, **extra}
         return Response(status_code=200, headers=headers, media_type=video.content_type)
@@ -78,7 +82,7 @@ def stream_video(
     size = video.size_bytes
     byte_range = parse_range(range_header, size)
     if is_get and counts_as_view(range_header):
-        count_view(session, runtime, viewer, video)
+        await count_view(session, runtime, viewer, video.id)
     start, end = (0, size - 1) if byte_range is None else (byte_range.start, byte_range.end)
     headers = {"Accept-Ranges": "bytes", "Content-Length": str(end - start + 1)}
     status = 200
@@ -87,8 +91,10 @@ def stream_video(
         headers["Content-Range"] = byte_range.content_range(size)
     if not is_get:
         return Response(status_code=status, headers=headers, media_type=video.content_type)
+    # Opened in a thread; Starlette reads the chunks of a sync iterator in threads too.
+    body = await asyncio.to_thread(runtime.storage.open_range, video.storage_key, start, end)
     return StreamingResponse(
-        runtime.storage.open_range(video.storage_key, start, end),
+        body,
         status_code=status,
         headers=headers,
         media_type=video.content_type,
@@ -100,14 +106,14 @@ def stream_video(
     response_model=PlaybackRead,
     responses=error_responses(401, 404, 422),
 )
-def create_playback(
+async def create_playback(
     video: CompanyVideo, user: CurrentUser, session: SessionDep, runtime: RuntimeDep
 ) -> PlaybackRead:
     """Stream, HLS and poster URLs with a short-lived signed token, for players that cannot
     send headers (`hls_url`, `thumbnail_url`: null until the outputs exist)."""
     viewer = Viewer(user.user_id, user.company_id)
     token, expires_at = runtime.playback.issue(viewer, video.id)
-    count_view(session, runtime, viewer, video)
+    await count_view(session, runtime, viewer, video.id)
     base = f"/api/v1/videos/{video.id}"
     return PlaybackRead(
         url=f"{base}/stream?token={token}",

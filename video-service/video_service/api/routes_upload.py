@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form
 
 from media_common.errors import error_responses
 from video_service import videos
-from video_service.api.deps import AdminOnly, RuntimeDep, SessionDep, StorageDep
+from video_service.api.deps import AdminOnly, RuntimeDep, SessionDep
 from video_service.jobs import enqueue_job
 from video_service.models import Video
 from video_service.schemas import VideoRead, VideoUploadForm
@@ -18,7 +19,7 @@ from video_service.uploads import discard_object, store_upload
 router = APIRouter(prefix="/api/v1/videos", tags=["videos"])
 
 
-def written_objects(storage: StorageDep) -> Iterator[list[str]]:
+async def written_objects(runtime: RuntimeDep) -> AsyncIterator[list[str]]:
     """Keys stored by this request, deleted again if the request fails.
 
     Declared before the session in the route, so this cleanup runs after the commit and
@@ -29,7 +30,7 @@ def written_objects(storage: StorageDep) -> Iterator[list[str]]:
         yield keys
     except BaseException:
         for key in keys:
-            discard_object(storage, key)
+            await asyncio.to_thread(discard_object, runtime.storage, key)
         raise
 
 
@@ -45,7 +46,7 @@ WrittenObjects = Annotated[list[str], Depends(written_objects, scope="function")
     # 5000-character description in UTF-8. Beyond these: 400 before anything is stored.
     form_limits={"max_files": 1, "max_fields": 4, "max_part_size": 64 * 1024},
 )
-def upload_video(
+async def upload_video(
     written: WrittenObjects,
     session: SessionDep,
     admin: AdminOnly,
@@ -60,7 +61,10 @@ def upload_video(
     422 when `file` or `title` is missing or invalid, 400 for a malformed multipart body
     (no boundary, more than one file, a text field over 64 KiB).
     """
-    stored = store_upload(
+    # Starlette has spooled the file to disk; sniffing and copying it to storage is
+    # blocking I/O, in a thread (1 MiB at a time: memory stays flat).
+    stored = await asyncio.to_thread(
+        store_upload,
         runtime.storage,
         admin.company_id,
         form.file.file,
@@ -68,7 +72,7 @@ def upload_video(
         runtime.settings.max_upload_bytes,
     )
     written.append(stored.key)
-    video = videos.create_video(
+    video = await videos.create_video(
         session,
         company_id=admin.company_id,
         uploaded_by=admin.user_id,
@@ -80,5 +84,5 @@ def upload_video(
         original_filename=stored.original_filename,
     )
     # The probe (then thumbnail and HLS) commits with the video: no video without its jobs.
-    enqueue_job(session, runtime.queue, video, "probe")
+    await enqueue_job(session, runtime.queue, video, "probe")
     return video

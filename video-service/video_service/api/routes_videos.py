@@ -6,14 +6,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from media_common.aio.db import Row
+from media_common.aio.paging import PageQuery
 from media_common.errors import error_responses
-from media_common.paging import PageQuery
 from video_service import videos
 from video_service.api.deps import (
     AdminOnly,
     AdminVideo,
     CompanyVideo,
     CurrentUser,
+    ReaderDep,
     RuntimeDep,
     SessionDep,
     VideoId,
@@ -25,18 +27,16 @@ router = APIRouter(prefix="/api/v1/videos", tags=["videos"])
 
 
 @router.get("", response_model=VideoPage, responses=error_responses(401, 403, 422))
-def list_videos(
+async def list_videos(
     user: CurrentUser,
-    session: SessionDep,
+    reader: ReaderDep,
     page: PageQuery,
     deleted: Annotated[bool, Query(description="true: the trash (admins only)")] = False,
 ) -> VideoPage:
     """The company's videos, newest first; `?deleted=true` lists the trash (admins)."""
     if deleted:
         user.require_admin("Only company admins may see deleted videos")
-    items, total = videos.list_videos(
-        session, user.company_id, trash=deleted, limit=page.limit, offset=page.offset
-    )
+    items, total = await videos.list_videos(reader, user.company_id, trash=deleted, page=page)
     return VideoPage(
         items=[VideoRead.model_validate(v) for v in items],
         total=total,
@@ -46,7 +46,7 @@ def list_videos(
 
 
 @router.get("/{video_id}", response_model=VideoRead, responses=error_responses(401, 404, 422))
-def get_video(video: CompanyVideo) -> Video:
+async def get_video(video: CompanyVideo) -> Row:
     """One video of the company (a deleted one is 404)."""
     return video
 
@@ -54,15 +54,15 @@ def get_video(video: CompanyVideo) -> Video:
 @router.patch(
     "/{video_id}", response_model=VideoRead, responses=error_responses(401, 403, 404, 422)
 )
-def update_video(video: AdminVideo, changes: VideoUpdate, session: SessionDep) -> Video:
+async def update_video(video: AdminVideo, changes: VideoUpdate, session: SessionDep) -> Video:
     """Change title and/or description (admins); an empty body changes nothing."""
-    return videos.update_video(session, video, changes)
+    return await videos.update_video(session, video, changes)
 
 
 @router.delete("/{video_id}", status_code=204, responses=error_responses(401, 403, 404, 422))
-def delete_video(video_id: VideoId, admin: AdminOnly, session: SessionDep) -> Response:
+async def delete_video(video_id: VideoId, admin: AdminOnly, session: SessionDep) -> Response:
     """Soft-delete (admins): hidden from lists, reads and streams; the bytes are kept."""
-    videos.soft_delete(session, admin.company_id, video_id)
+    await videos.soft_delete(session, admin.company_id, video_id)
     return Response(status_code=204)
 
 
@@ -71,11 +71,11 @@ def delete_video(video_id: VideoId, admin: AdminOnly, session: SessionDep) -> Re
     response_model=VideoRead,
     responses=error_responses(401, 403, 404, 409, 422, 503),
 )
-def restore_video(
+async def restore_video(
     video_id: VideoId, admin: AdminOnly, session: SessionDep, runtime: RuntimeDep
 ) -> Video:
     """Restore a deleted video (admins, paid plan: else 403 PLAN_REQUIRED; not deleted: 409)."""
-    return videos.restore(
+    return await videos.restore(
         session,
         admin.company_id,
         video_id,

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response
 
+from media_common.aio.paging import PageQuery
 from media_common.errors import error_responses
-from media_common.paging import INT64_MAX, PageQuery
+from media_common.paging import INT64_MAX
 from video_service import webhooks
-from video_service.api.deps import AdminOnly, RuntimeDep, SessionDep
-from video_service.webhook_models import WebhookEndpoint
+from video_service.api.deps import AdminOnly, ReadSessionDep, RuntimeDep, SessionDep
 from video_service.webhook_schemas import (
     DeliveryPage,
     DeliveryRead,
@@ -25,14 +25,12 @@ router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
 WebhookId = Annotated[int, Path(ge=1, le=INT64_MAX, description="Webhook id")]
 
 
-def company_webhook(
-    webhook_id: WebhookId, admin: AdminOnly, session: SessionDep
-) -> WebhookEndpoint:
-    """An endpoint of the admin's company (anything else is 404)."""
-    return webhooks.get_endpoint(session, admin.company_id, webhook_id)
+async def company_webhook(webhook_id: WebhookId, admin: AdminOnly, session: ReadSessionDep) -> int:
+    """The id of an endpoint of the admin's company (anything else is 404)."""
+    return await webhooks.get_endpoint_id(session, admin.company_id, webhook_id)
 
 
-CompanyWebhook = Annotated[WebhookEndpoint, Depends(company_webhook)]
+CompanyWebhook = Annotated[int, Depends(company_webhook)]
 
 
 @router.post(
@@ -41,13 +39,13 @@ CompanyWebhook = Annotated[WebhookEndpoint, Depends(company_webhook)]
     response_model=WebhookCreated,
     responses=error_responses(401, 403, 409, 422),
 )
-def create_webhook(
+async def create_webhook(
     body: WebhookCreate, admin: AdminOnly, session: SessionDep, runtime: RuntimeDep
 ) -> WebhookCreated:
     """Register a URL for the company's events; the answer holds the signing secret, once.
 
     The URL must be http(s) and resolve only to public addresses (422 otherwise)."""
-    endpoint, secret = webhooks.create_endpoint(
+    endpoint, secret = await webhooks.create_endpoint(
         session,
         runtime.webhook_secrets,
         company_id=admin.company_id,
@@ -59,11 +57,9 @@ def create_webhook(
 
 
 @router.get("", response_model=WebhookPage, responses=error_responses(401, 403, 422))
-def list_webhooks(admin: AdminOnly, session: SessionDep, page: PageQuery) -> WebhookPage:
+async def list_webhooks(admin: AdminOnly, session: ReadSessionDep, page: PageQuery) -> WebhookPage:
     """The company's webhooks, newest first (never their secrets)."""
-    items, total = webhooks.list_endpoints(
-        session, admin.company_id, limit=page.limit, offset=page.offset
-    )
+    items, total = await webhooks.list_endpoints(session, admin.company_id, page)
     return WebhookPage(
         items=[WebhookRead.model_validate(e) for e in items],
         total=total,
@@ -73,9 +69,9 @@ def list_webhooks(admin: AdminOnly, session: SessionDep, page: PageQuery) -> Web
 
 
 @router.delete("/{webhook_id}", status_code=204, responses=error_responses(401, 403, 404, 422))
-def delete_webhook(webhook_id: WebhookId, admin: AdminOnly, session: SessionDep) -> Response:
+async def delete_webhook(webhook_id: WebhookId, admin: AdminOnly, session: SessionDep) -> Response:
     """Remove the webhook, its secret and its deliveries; nothing more is sent to it."""
-    webhooks.delete_endpoint(session, admin.company_id, webhook_id)
+    await webhooks.delete_endpoint(session, admin.company_id, webhook_id)
     return Response(status_code=204)
 
 
@@ -84,15 +80,17 @@ def delete_webhook(webhook_id: WebhookId, admin: AdminOnly, session: SessionDep)
     response_model=DeliveryPage,
     responses=error_responses(401, 403, 404, 422),
 )
-def list_deliveries(endpoint: CompanyWebhook, session: SessionDep, page: PageQuery) -> DeliveryPage:
+async def list_deliveries(
+    endpoint_id: CompanyWebhook, session: ReadSessionDep, page: PageQuery
+) -> DeliveryPage:
     """The webhook's deliveries, newest first: status, attempts, last answer, next try."""
-    rows, total = webhooks.list_deliveries(session, endpoint, limit=page.limit, offset=page.offset)
+    rows, total = await webhooks.list_deliveries(session, endpoint_id, page)
     items = [
         DeliveryRead(
             id=d.id,
             event_id=d.event_id,
-            type=event_type,
-            status=d.status,  # type: ignore[arg-type]
+            type=d.type,
+            status=d.status,
             attempts=d.attempts,
             last_status_code=d.last_status_code,
             last_error=d.last_error,
@@ -100,6 +98,6 @@ def list_deliveries(endpoint: CompanyWebhook, session: SessionDep, page: PageQue
             created_at=d.created_at,
             delivered_at=d.delivered_at,
         )
-        for d, event_type in rows
+        for d in rows
     ]
     return DeliveryPage(items=items, total=total, limit=page.limit, offset=page.offset)

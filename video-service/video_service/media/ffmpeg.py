@@ -1,15 +1,17 @@
 """ffprobe and ffmpeg as subprocesses: probing, a poster frame, the HLS ladder.
 
-Only the worker imports this module; the API process never starts ffmpeg.
+Only the worker imports this module; the API process never starts ffmpeg. The programs
+run as asyncio subprocesses: the worker's event loop waits on their pipes, never blocks
+on them, and a run that is cancelled or stopped kills its process.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
-import subprocess
-import threading
-import time
-from collections.abc import Callable
+from asyncio.subprocess import DEVNULL, PIPE, Process
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from video_service.media.ladder import Rendition
 PROBE_TIMEOUT = 60.0
 THUMBNAIL_TIMEOUT = 120.0
 STOP_GRACE_SECONDS = 2.0
+STDERR_TAIL_BYTES = 4096
 POSTER_MAX_WIDTH = 1280
 
 
@@ -43,16 +46,26 @@ class Probe:
     audio_codec: str | None
 
 
-def probe(ffprobe: str, source: str) -> Probe:
+async def _run(cmd: list[str], timeout: float, timeout_code: str) -> tuple[int, bytes, bytes]:
+    """Run to the end: (exit code, stdout, stderr); MediaError (transient) on timeout."""
+    proc = await asyncio.create_subprocess_exec(*cmd, stdin=DEVNULL, stdout=PIPE, stderr=PIPE)
+    try:
+        async with asyncio.timeout(timeout):
+            out, err = await proc.communicate()
+    except TimeoutError as exc:
+        raise MediaError(timeout_code, f"{Path(cmd[0]).name} timed out", permanent=False) from exc
+    finally:
+        await _kill(proc)
+    return proc.returncode or 0, out, err
+
+
+async def probe(ffprobe: str, source: str) -> Probe:
     """Duration, dimensions and codecs; a file without a decodable video stream is permanent."""
     cmd = [ffprobe, "-v", "error", "-print_format", "json", "-show_format", "-show_streams", source]
-    try:
-        done = subprocess.run(cmd, capture_output=True, timeout=PROBE_TIMEOUT, check=False)
-    except subprocess.TimeoutExpired as exc:
-        raise MediaError("PROBE_TIMEOUT", "ffprobe timed out", permanent=False) from exc
-    if done.returncode != 0:
-        raise MediaError("UNDECODABLE", _last_line(done.stderr, "ffprobe failed"), permanent=True)
-    info = json.loads(done.stdout or b"{}")
+    code, out, err = await _run(cmd, PROBE_TIMEOUT, "PROBE_TIMEOUT")
+    if code != 0:
+        raise MediaError("UNDECODABLE", _last_line(err, "ffprobe failed"), permanent=True)
+    info = json.loads(out or b"{}")
     streams = info.get("streams", [])
     video = next((s for s in streams if s.get("codec_type") == "video"), None)
     audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
@@ -72,19 +85,17 @@ def probe(ffprobe: str, source: str) -> Probe:
     )
 
 
-def poster(ffmpeg: str, source: str, duration_ms: int, target: Path) -> None:
+async def poster(ffmpeg: str, source: str, duration_ms: int, target: Path) -> None:
     """One JPEG frame from early in the video, at most 1280 px wide."""
     at = min(1.0, duration_ms / 2000)
     cmd = [
         ffmpeg, "-v", "error", "-y", "-ss", f"{at:.3f}", "-i", source, "-frames:v", "1",
         "-vf", f"scale='min({POSTER_MAX_WIDTH},iw)':-2", "-q:v", "3", str(target),
     ]  # fmt: skip
-    try:
-        done = subprocess.run(cmd, capture_output=True, timeout=THUMBNAIL_TIMEOUT, check=False)
-    except subprocess.TimeoutExpired as exc:
-        raise MediaError("THUMBNAIL_TIMEOUT", "ffmpeg timed out", permanent=False) from exc
-    if done.returncode != 0 or not target.exists() or target.stat().st_size == 0:
-        raise MediaError("UNDECODABLE", _last_line(done.stderr, "no frame decoded"), permanent=True)
+    code, _, err = await _run(cmd, THUMBNAIL_TIMEOUT, "THUMBNAIL_TIMEOUT")
+    # a stat of the local scratch file: no need for a thread
+    if code != 0 or not target.exists() or target.stat().st_size == 0:
+        raise MediaError("UNDECODABLE", _last_line(err, "no frame decoded"), permanent=True)
 
 
 @dataclass(frozen=True)
@@ -133,69 +144,76 @@ def hls_command(
     return cmd
 
 
-def run_with_progress(
+async def run_with_progress(
     cmd: list[str],
     cwd: Path,
     duration_ms: int,
-    on_progress: Callable[[int], bool],
+    on_progress: Callable[[int], Awaitable[bool]],
     report_every: float = 1.0,
 ) -> None:
-    """Run ffmpeg with `-progress pipe:1`; `on_progress(percent)` at most every
-    `report_every` seconds (and at least that often while ffmpeg runs); when it answers
-    False, ffmpeg is stopped and `Stopped` is raised."""
-    proc = subprocess.Popen(
-        cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL
+    """Run ffmpeg with `-progress pipe:1`; `await on_progress(percent)` every
+    `report_every` seconds while ffmpeg runs; when it answers False, ffmpeg is stopped
+    (SIGTERM, SIGKILL after a grace) and `Stopped` is raised."""
+    proc = await asyncio.create_subprocess_exec(
+        *cmd, cwd=cwd, stdin=DEVNULL, stdout=PIPE, stderr=PIPE
     )
-    state = {"out_us": 0}
-    stderr_tail: list[bytes] = []
+    out_us = 0
+    stderr_tail = bytearray()
 
-    def read_progress() -> None:
+    async def read_progress() -> None:
+        nonlocal out_us
         assert proc.stdout is not None
-        for raw in proc.stdout:
+        async for raw in proc.stdout:
             key, _, value = raw.decode(errors="replace").strip().partition("=")
             if key == "out_time_us" and value.isdigit():
-                state["out_us"] = int(value)
+                out_us = int(value)
 
-    def read_stderr() -> None:
+    async def read_stderr() -> None:
         assert proc.stderr is not None
-        for raw in proc.stderr:
-            stderr_tail[:] = [*stderr_tail[-19:], raw]
+        while chunk := await proc.stderr.read(4096):
+            stderr_tail.extend(chunk)
+            del stderr_tail[:-STDERR_TAIL_BYTES]
 
-    readers = [threading.Thread(target=fn, daemon=True) for fn in (read_progress, read_stderr)]
-    for reader in readers:
-        reader.start()
+    readers = [asyncio.create_task(read_progress()), asyncio.create_task(read_stderr())]
+    exited = asyncio.create_task(proc.wait())
     stopped = False
-    while proc.poll() is None:
-        try:
-            proc.wait(timeout=report_every)
-            break
-        except subprocess.TimeoutExpired:
-            pass
-        percent = min(99, int(state["out_us"] / 1000 * 100 / max(duration_ms, 1)))
-        if not on_progress(percent):
-            stopped = True
-            _stop(proc)
-            break
-    for reader in readers:
-        reader.join(timeout=5)
+    try:
+        while not stopped:
+            done, _ = await asyncio.wait({exited}, timeout=report_every)
+            if done:
+                break
+            percent = min(99, int(out_us / 1000 * 100 / max(duration_ms, 1)))
+            if not await on_progress(percent):
+                stopped = True
+                await _stop(proc)
+        await asyncio.wait(readers, timeout=5)
+    finally:
+        await _kill(proc)  # cancelled or failed on our side: ffmpeg must not outlive us
+        for task in (*readers, exited):
+            task.cancel()
     if stopped:
         raise Stopped()
     if proc.returncode != 0:
-        text = b"".join(stderr_tail)
+        code = proc.returncode or 0
         # Killed by a signal (negative code) is the machine's trouble, not the file's.
         raise MediaError(
-            "TRANSCODE_FAILED", _last_line(text, "ffmpeg failed"), permanent=proc.returncode > 0
+            "TRANSCODE_FAILED", _last_line(bytes(stderr_tail), "ffmpeg failed"), permanent=code > 0
         )
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
+async def _stop(proc: Process) -> None:
     proc.terminate()
-    deadline = time.monotonic() + STOP_GRACE_SECONDS
-    while proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    if proc.poll() is None:
-        proc.kill()
-        proc.wait()
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(STOP_GRACE_SECONDS):
+            await proc.wait()
+    await _kill(proc)
+
+
+async def _kill(proc: Process) -> None:
+    if proc.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        await proc.wait()
 
 
 def _last_line(stderr: bytes, fallback: str) -> str:

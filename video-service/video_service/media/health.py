@@ -1,44 +1,59 @@
-"""The worker's small HTTP listener: /healthz (role, database ping), /readyz, /metrics."""
+"""The worker's small HTTP listener on its event loop: /healthz (role, database ping),
+/readyz, /metrics. Probes only: one request per connection, the request line is all it
+reads."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
-import threading
-from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Awaitable, Callable
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 ROLE = "video-worker"
+READ_TIMEOUT = 5.0
+REASONS = {200: "OK", 404: "Not Found", 503: "Service Unavailable"}
 
 
-def start_health_server(host: str, port: int, db_ping: Callable[[], bool]) -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            if self.path in ("/healthz", "/readyz"):
-                database = db_ping()
-                body = {"status": "ok" if database else "degraded", "role": ROLE,
-                        "database": "ok" if database else "unreachable"}  # fmt: skip
-                code = 200 if database or self.path == "/healthz" else 503
-                self._send(code, "application/json", json.dumps(body).encode())
-            elif self.path == "/metrics":
-                self._send(200, CONTENT_TYPE_LATEST, generate_latest())
-            else:
-                self._send(404, "application/json", b'{"code":"NOT_FOUND"}')
+async def start_health_server(
+    host: str,
+    port: int,
+    db_ping: Callable[[], Awaitable[bool]],
+    before_metrics: Callable[[], Awaitable[None]],
+) -> asyncio.Server:
+    """Listen on `host:port`; `before_metrics` refreshes gauges before /metrics answers."""
 
-        def _send(self, code: int, content_type: str, body: bytes) -> None:
-            self.send_response(code)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            try:
-                self.wfile.write(body)
-            except (BrokenPipeError, ConnectionResetError):
-                return  # the prober gave up waiting
+    async def answer(path: str) -> tuple[int, str, bytes]:
+        if path in ("/healthz", "/readyz"):
+            database = await db_ping()
+            body = {"status": "ok" if database else "degraded", "role": ROLE,
+                    "database": "ok" if database else "unreachable"}  # fmt: skip
+            code = 200 if database or path == "/healthz" else 503
+            return code, "application/json", json.dumps(body).encode()
+        if path == "/metrics":
+            await before_metrics()
+            return 200, CONTENT_TYPE_LATEST, generate_latest()
+        return 404, "application/json", b'{"code":"NOT_FOUND"}'
 
-        def log_message(self, format: str, *args: object) -> None:
-            return  # probes every few seconds; not worth a log line
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            async with asyncio.timeout(READ_TIMEOUT):
+                request_line = await reader.readline()
+            parts = request_line.decode("latin-1").split()
+            path = parts[1].split("?", 1)[0] if len(parts) >= 2 and parts[0] == "GET" else ""
+            code, content_type, body = await answer(path)
+            writer.write(
+                f"HTTP/1.1 {code} {REASONS.get(code, '')}\r\nContent-Type: {content_type}\r\n"
+                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode("latin-1")
+                + body
+            )
+            await writer.drain()
+        except (OSError, TimeoutError, ValueError):
+            return  # the prober gave up waiting
+        finally:
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
 
-    server = ThreadingHTTPServer((host, port), Handler)
-    threading.Thread(target=server.serve_forever, name="worker-health", daemon=True).start()
-    return server
+    return await asyncio.start_server(handle, host, port)

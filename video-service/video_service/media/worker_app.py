@@ -6,15 +6,15 @@ defined in an importable module.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import math
+import time
 from datetime import timedelta
 
 import procrastinate
 from procrastinate import JobContext, RetryStrategy
 
-from media_common.db import Database
+from media_common.aio.db import Database
+from media_common.aio.periodic import Periodic
 from video_service.media.runner import JobRunner, TransientJobError
 from video_service.media_events import prune_events
 from video_service.queue import QUEUE, SEARCH_PATH_OPTION, TASK_NAME
@@ -25,7 +25,8 @@ PRUNE_EVERY_SECONDS = 600.0
 
 
 def queue_app(settings: Settings, runner: JobRunner) -> procrastinate.App:
-    """The queue as the worker runs it: psycopg (async) connector, the one media task."""
+    """The queue as the worker runs it: psycopg (async) connector, the one media task
+    (an async task: it runs on the worker's event loop)."""
     conninfo = settings.database_url.set(drivername="postgresql").render_as_string(
         hide_password=False
     )
@@ -41,38 +42,47 @@ def queue_app(settings: Settings, runner: JobRunner) -> procrastinate.App:
     )
 
     @app.task(name=TASK_NAME, queue=QUEUE, pass_context=True, retry=retry)
-    def run_media_job(context: JobContext, media_job_id: int) -> None:
+    async def run_media_job(context: JobContext, media_job_id: int) -> None:
         assert context.job is not None
         last_try = (context.job.attempts or 0) + 1 >= settings.job_max_attempts
-        runner.run(media_job_id, last_try=last_try)
+        await runner.run(media_job_id, last_try=last_try)
 
     return app
 
 
-async def recover_stalled(app: procrastinate.App, settings: Settings, db: Database) -> None:
-    """Put the jobs of workers gone silent back in the queue; prune old SSE events."""
-    since_prune = math.inf
-    while True:
-        try:
-            stalled = await app.job_manager.get_stalled_jobs(
-                seconds_since_heartbeat=settings.stalled_worker_seconds
-            )
-            for job in stalled:
-                try:
-                    await app.job_manager.retry_job(job)
-                except Exception as exc:  # another worker put it back first
-                    logger.info("stalled job %s not retried here: %s", job.id, exc)
-                    continue
-                logger.warning("job %s of a stalled worker is back in the queue", job.id)
-            if since_prune >= PRUNE_EVERY_SECONDS:
-                await asyncio.to_thread(_prune, db, settings)
-                since_prune = 0.0
-        except Exception:
-            logger.exception("stalled-job recovery failed (retrying)")
-        await asyncio.sleep(settings.worker_heartbeat_seconds)
-        since_prune += settings.worker_heartbeat_seconds
+class StalledJobRecovery:
+    """Puts the jobs of workers gone silent back in the queue (every heartbeat interval)
+    and prunes old SSE events (every `PRUNE_EVERY_SECONDS`)."""
 
+    def __init__(self, app: procrastinate.App, settings: Settings, db: Database) -> None:
+        self.app = app
+        self.settings = settings
+        self.db = db
+        self._pruned_at = -PRUNE_EVERY_SECONDS
+        self._loop = Periodic(
+            "stalled-job-recovery", self._round, settings.worker_heartbeat_seconds
+        )
 
-def _prune(db: Database, settings: Settings) -> None:
-    with db.sessionmaker.begin() as session:
-        prune_events(session, timedelta(hours=settings.media_events_keep_hours))
+    def start(self) -> None:
+        self._loop.start()
+
+    async def stop(self) -> None:
+        await self._loop.stop()
+
+    async def _round(self) -> bool:
+        stalled = await self.app.job_manager.get_stalled_jobs(
+            seconds_since_heartbeat=self.settings.stalled_worker_seconds
+        )
+        for job in stalled:
+            try:
+                await self.app.job_manager.retry_job(job)
+            except Exception as exc:  # another worker put it back first
+                logger.info("stalled job %s not retried here: %s", job.id, exc)
+                continue
+            logger.warning("job %s of a stalled worker is back in the queue", job.id)
+        if time.monotonic() - self._pruned_at >= PRUNE_EVERY_SECONDS:
+            async with self.db.sessionmaker.begin() as session:
+                keep = timedelta(hours=self.settings.media_events_keep_hours)
+                await prune_events(session, keep)
+            self._pruned_at = time.monotonic()
+        return False
