@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from company_service.models import NAME_UNIQUE_INDEX, Company, PlanChange
 from company_service.plans import Plan, PlanChangeReason
-from media_common.aio.db import Database, Query, Reader, Row, violated_constraint
+from media_common.db import Database, Query, Reader, Row, violated_constraint
 from media_common.errors import Conflict, NotFound, ValidationFailed
 from media_common.paging import INT64_MAX
 from media_common.text import unique_key

@@ -31,9 +31,9 @@ from sqlalchemy import and_, delete, or_, select, update
 from company_service.companies import ABANDONED, PENDING, create_company
 from company_service.models import Company
 from company_service.schemas import FounderCreate
-from media_common.aio.db import Database
-from media_common.aio.internal_http import InternalClient
+from media_common.db import Database
 from media_common.errors import Conflict, ServiceUnavailable, ValidationFailed
+from media_common.internal_http import InternalClient
 
 logger = logging.getLogger(__name__)
 SWEEP_BATCH = 100

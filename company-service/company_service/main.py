@@ -7,8 +7,8 @@ from fastapi import FastAPI
 from company_service.api import routes_companies, routes_internal
 from company_service.runtime import Runtime
 from company_service.settings import Settings, get_settings
-from media_common.aio.runtime import runtime_lifespan
 from media_common.app import create_service_app
+from media_common.runtime import runtime_lifespan
 
 DESCRIPTION = """Companies (tenants) and their plans.
 

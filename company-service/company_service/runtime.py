@@ -14,10 +14,10 @@ from company_service import companies
 from company_service.founding import Founders
 from company_service.settings import Settings
 from company_service.sweeper import FoundingSweeper, PlanSweeper
-from media_common.aio.access import AccessState, LocalCompanyFeed, UserFeed, feed_client
-from media_common.aio.auth import TokenVerifier
-from media_common.aio.db import Database
-from media_common.aio.internal_http import InternalClient
+from media_common.access import AccessState, LocalCompanyFeed, UserFeed, feed_client
+from media_common.auth import TokenVerifier
+from media_common.db import Database
+from media_common.internal_http import InternalClient
 
 
 @dataclass

@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from company_service.founding import Founders, sweep_abandoned_foundings
 from company_service.models import Company, PlanChange
 from company_service.plans import Plan, PlanChangeReason
-from media_common.aio.db import Database
-from media_common.aio.periodic import Periodic
+from media_common.db import Database
 from media_common.models import utcnow
+from media_common.periodic import Periodic
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from company_service.models import Company, PlanChange
 from company_service.plans import Plan, effective_plan
 from company_service.settings import Settings
 from company_service.sweeper import PlanSweeper, sweep_expired_plans
-from media_common.aio.db import Database
+from media_common.db import Database
 from media_common.testing import run_with_database
 
 NOW = datetime(2030, 6, 1, 12, 0, tzinfo=UTC)

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import tempfile
 import time
@@ -112,6 +113,10 @@ def run_segments(stack: StackInfo, tenant: Tenant, video_id: int, rounds: int) -
     )  # fmt: skip
 
 
+async def _go_on(_: int) -> bool:
+    return True
+
+
 def run_transcode(folder: Path, seconds: int) -> None:
     source = make_source(folder, "1920x1080", seconds)
     ladder = ladder_for(1920, 1080)
@@ -123,7 +128,7 @@ def run_transcode(folder: Path, seconds: int) -> None:
             options = ffmpeg.HlsOptions(preset, threads, 4)
             cmd = ffmpeg.hls_command("ffmpeg", str(source), ladder, True, options)
             started = time.perf_counter()
-            ffmpeg.run_with_progress(cmd, Path(out), seconds * 1000, lambda _: True)
+            asyncio.run(ffmpeg.run_with_progress(cmd, Path(out), seconds * 1000, _go_on))
             wall = time.perf_counter() - started
             size = sum(p.stat().st_size for p in Path(out).rglob("*.ts"))
         rows.append([preset, str(threads or "auto"), f"{wall:.1f}", f"{seconds / wall:.2f}x",

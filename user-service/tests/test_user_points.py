@@ -13,7 +13,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 from user_factories import SERVICE, Factory, credit, credit_url, free_port, ledger_sum
 
-from media_common.aio.db import sqlstate
+from media_common.db import sqlstate
 from user_service.points import Ledger, credit_points
 from user_service.schemas import PointCreditRequest
 from user_service.settings import Settings

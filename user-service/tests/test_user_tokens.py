@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from fastapi.testclient import TestClient
 from user_factories import Account, Factory
 
-from media_common.aio.auth import TokenVerifier
+from media_common.auth import TokenVerifier
 from user_service.tokens import jwk_thumbprint
 
 

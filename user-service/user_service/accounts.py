@@ -9,12 +9,11 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from media_common.aio.db import Query, Reader, Row, violated_constraint
-from media_common.aio.paging import PagedQuery, read_page
 from media_common.auth import Claims
+from media_common.db import Query, Reader, Row, violated_constraint
 from media_common.errors import Conflict, Forbidden, NotFound
 from media_common.models import utcnow
-from media_common.paging import INT64_MAX, PageParams
+from media_common.paging import INT64_MAX, PagedQuery, PageParams, read_page
 from user_service.models import EMAIL_UNIQUE_INDEX, User
 from user_service.passwords import PasswordHasher
 from user_service.refresh_tokens import revoke_user_tokens
@@ -25,7 +24,7 @@ ADMIN, MEMBER = "admin", "member"
 _USERS = User.__table__.c
 # What the API shows of a user (schemas.UserRead), read as plain columns: the hot read
 # paths (the caller's own row, the admin's list) build no ORM objects and run statements
-# compiled once (media_common.aio.db.Query) on the reader.
+# compiled once (media_common.db.Query) on the reader.
 ACCOUNT_COLUMNS = (
     _USERS.id,
     _USERS.email,

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from media_common.aio.db import Query, Reader
+from media_common.db import Query, Reader
 from media_common.errors import InvalidCredentials, Unauthorized
 from media_common.models import utcnow
 from user_service.company_client import CompanyDirectory

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import enum
 
-from media_common.aio.internal_http import InternalClient
 from media_common.errors import ServiceUnavailable
+from media_common.internal_http import InternalClient
 
 
 class CompanyStatus(enum.Enum):

@@ -17,11 +17,10 @@ from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from media_common.aio.db import violated_constraint
-from media_common.aio.paging import AnyRow, fetch_page
 from media_common.auth import Claims
+from media_common.db import violated_constraint
 from media_common.errors import Conflict, Forbidden, NotFound
-from media_common.paging import PageParams
+from media_common.paging import AnyRow, PageParams, fetch_page
 from user_service.accounts import create_user, email_taken
 from user_service.company_client import CompanyDirectory
 from user_service.models import PENDING_INVITATION_INDEX, Invitation, User

@@ -23,10 +23,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from media_common.aio.db import Database, sqlstate
-from media_common.aio.paging import AnyRow, fetch_page
+from media_common.db import Database, sqlstate
 from media_common.errors import AppError, NotFound, ValidationFailed
-from media_common.paging import PageParams
+from media_common.paging import AnyRow, PageParams, fetch_page
 from user_service.models import PointEntry
 from user_service.schemas import PointCreditRequest
 from user_service.settings import Settings

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from media_common.aio.access import AccessState, CompanyFeed, feed_client
-from media_common.aio.db import Database
-from media_common.aio.internal_http import InternalClient
+from media_common.access import AccessState, CompanyFeed, feed_client
 from media_common.auth import load_public_keys
+from media_common.db import Database
+from media_common.internal_http import InternalClient
 from user_service.api.admission import CreditGate
 from user_service.authentication import Authenticator
 from user_service.company_client import CompanyDirectory

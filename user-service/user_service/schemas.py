@@ -7,9 +7,8 @@ from typing import Literal, Self, TypeAlias
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from media_common.aio.db import Row
-from media_common.aio.paging import AnyRow
-from media_common.paging import Page
+from media_common.db import Row
+from media_common.paging import AnyRow, Page
 from media_common.timestamps import UtcTimestamp
 from user_service.fields import (
     Email,

@@ -2,7 +2,7 @@
 
 user-service verifies its own tokens with its public key directly (no HTTP to itself),
 under the same rules as every other service (`media_common.auth.decode_with_key`), and
-remembers the tokens it verified (`media_common.aio.auth.VerifiedTokens`): a client sends
+remembers the tokens it verified (`media_common.auth.VerifiedTokens`): a client sends
 the same token for its whole lifetime, the RS256 check runs once. What the token says is
 judged against the caller's row on every request (`api.deps`), so the memory never
 outlives a demotion or a deletion.
@@ -21,8 +21,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from media_common.aio.auth import VerifiedTokens, unverified_kid
-from media_common.auth import Claims, decode_with_key
+from media_common.auth import Claims, VerifiedTokens, decode_with_key, unverified_kid
 from media_common.errors import Unauthorized
 
 ALGORITHM = "RS256"

@@ -19,8 +19,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, update
 from video_testkit import FakePointsService, SyncDb, outbox_rows
 
-from media_common.aio.db import Database
-from media_common.aio.internal_http import InternalClient
+from media_common.db import Database
+from media_common.internal_http import InternalClient
 from media_common.testing import run_with_database
 from video_service.dispatcher import BATCH_SIZE, OutboxDispatcher, backoff_seconds, classify
 from video_service.models import OutboxEntry

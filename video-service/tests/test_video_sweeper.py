@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from video_testkit import SyncDb, Tenant, fixture_bytes
 
-from media_common.aio.db import Database
+from media_common.db import Database
 from media_common.storage import LocalStorage
 from media_common.testing import run_with_database
 from video_service.settings import Settings

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from video_testkit import FakePointsService, SyncDb, Tenant, fixture_bytes, outbox_rows
 
-from media_common.aio.db import Database
+from media_common.db import Database
 from media_common.testing import run_with_database
 from video_service.main import create_app
 from video_service.models import View

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from media_common.aio.internal_http import InternalClient
 from media_common.errors import PlanRequired, ServiceUnavailable
+from media_common.internal_http import InternalClient
 
 
 class CompanyPlans:

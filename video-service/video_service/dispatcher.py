@@ -20,9 +20,9 @@ from prometheus_client import Counter, Gauge
 from sqlalchemy import func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from media_common.aio.internal_http import InternalClient
-from media_common.aio.periodic import Periodic
+from media_common.internal_http import InternalClient
 from media_common.models import utcnow
+from media_common.periodic import Periodic
 from media_common.request_id import HEADER as REQUEST_ID_HEADER
 from video_service.models import OutboxEntry
 

@@ -10,11 +10,10 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from media_common.aio.db import Query, Reader, Row
-from media_common.aio.paging import PagedQuery, read_page
+from media_common.db import Query, Reader, Row
 from media_common.errors import Conflict, NotFound
 from media_common.models import utcnow
-from media_common.paging import PageParams
+from media_common.paging import PagedQuery, PageParams, read_page
 from video_service.media_events import lock_video, record_job_event
 from video_service.models import ACTIVE_JOB_STATUSES, ONE_ACTIVE_PREDICATE, MediaJob, Video
 from video_service.queue import JobQueue

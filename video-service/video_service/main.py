@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from media_common.aio.runtime import runtime_lifespan
 from media_common.app import create_service_app
+from media_common.runtime import runtime_lifespan
 from video_service.api import (
     routes_events,
     routes_jobs,

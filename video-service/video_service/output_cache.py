@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
 
-from media_common.aio.db import Query, Reader
+from media_common.db import Query, Reader
 from video_service.models import Video
 
 DEFAULT_TTL_SECONDS = 2.0

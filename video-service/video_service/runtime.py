@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from media_common.aio.access import AccessState, CompanyFeed, UserFeed, feed_client
-from media_common.aio.auth import TokenVerifier
-from media_common.aio.db import Database
-from media_common.aio.internal_http import InternalClient
+from media_common.access import AccessState, CompanyFeed, UserFeed, feed_client
+from media_common.auth import TokenVerifier
+from media_common.db import Database
+from media_common.internal_http import InternalClient
 from media_common.storage import ObjectStorage, storage_from_settings
 from video_service.company_client import CompanyPlans
 from video_service.dispatcher import OutboxDispatcher

@@ -15,7 +15,7 @@ from pydantic import (
     model_validator,
 )
 
-from media_common.aio.db import Row
+from media_common.db import Row
 from media_common.paging import Page
 from media_common.text import TextRule, is_refused, text_rule
 from media_common.timestamps import UtcTimestamp

@@ -18,7 +18,7 @@ from itertools import islice
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from media_common.aio.periodic import Periodic
+from media_common.periodic import Periodic
 from media_common.storage import ObjectStorage
 from video_service.models import Video
 

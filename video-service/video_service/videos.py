@@ -1,6 +1,6 @@
 """Video metadata rules: tenancy, soft delete, restore. No HTTP here.
 
-Reads are statements compiled once (`media_common.aio.db.Query`) run on the reader: one
+Reads are statements compiled once (`media_common.db.Query`) run on the reader: one
 round trip on a connection given back at once, rows of the needed columns, no ORM
 entity. Writes load and change ORM entities inside the request's transaction.
 """
@@ -12,11 +12,10 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from media_common.aio.db import Query, Reader, Row
-from media_common.aio.paging import PagedQuery, read_page
+from media_common.db import Query, Reader, Row
 from media_common.errors import Conflict, NotFound
 from media_common.models import utcnow
-from media_common.paging import PageParams
+from media_common.paging import PagedQuery, PageParams, read_page
 from video_service.models import Video
 from video_service.schemas import VideoUpdate
 from video_service.webhooks import VIDEO_DELETED, VIDEO_RESTORED, emit_video_event

@@ -32,7 +32,7 @@ from prometheus_client import Counter
 from sqlalchemy import case, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from media_common.aio.periodic import Periodic
+from media_common.periodic import Periodic
 from media_common.timestamps import utc_iso
 from video_service.webhook_models import WebhookDelivery as Delivery
 from video_service.webhook_models import WebhookEndpoint, WebhookEvent

@@ -12,9 +12,8 @@ from sqlalchemy import any_, delete, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from media_common.aio.paging import AnyRow, fetch_page
 from media_common.errors import Conflict, NotFound, ValidationFailed
-from media_common.paging import PageParams
+from media_common.paging import AnyRow, PageParams, fetch_page
 from video_service.models import Video
 from video_service.schemas import VideoRead
 from video_service.webhook_models import WebhookDelivery, WebhookEndpoint, WebhookEvent

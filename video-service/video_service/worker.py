@@ -14,7 +14,7 @@ import logging
 import math
 import signal
 
-from media_common.aio.db import Database
+from media_common.db import Database
 from media_common.logs import configure_logging
 from media_common.storage import storage_from_settings
 from video_service.media.health import start_health_server

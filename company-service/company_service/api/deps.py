@@ -12,8 +12,8 @@ from fastapi import Depends, Path, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from company_service.runtime import Runtime
-from media_common.aio.db import Reader
 from media_common.auth import BearerDoc, Claims, bearer_token, check_internal_token
+from media_common.db import Reader
 from media_common.errors import NotFound, Unauthorized
 
 
@@ -40,7 +40,7 @@ async def get_read_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-# For routes that only read: every statement in autocommit (media_common.aio.db).
+# For routes that only read: every statement in autocommit (media_common.db).
 ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
 
 
@@ -48,7 +48,7 @@ async def get_reader(runtime: RuntimeDep) -> Reader:
     return runtime.db.reader
 
 
-# The hot reads: compiled queries straight on the driver (media_common.aio.db.Query).
+# The hot reads: compiled queries straight on the driver (media_common.db.Query).
 ReaderDep = Annotated[Reader, Depends(get_reader)]
 
 

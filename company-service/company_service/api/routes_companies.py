@@ -29,9 +29,9 @@ from company_service.schemas import (
     PlanChangeRead,
     PlanChangeRequest,
 )
-from media_common.aio.paging import PageQuery
 from media_common.errors import error_responses
 from media_common.models import utcnow
+from media_common.paging import PageQuery
 
 router = APIRouter(prefix="/api/v1/companies", tags=["companies"])
 

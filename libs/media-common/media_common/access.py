@@ -3,7 +3,7 @@
 An access token says who its bearer was when it was issued (role, company). user-service
 publishes the users whose role changed or who were deleted (`USER_FEED_PATH`) and
 company-service the companies that are no longer active (`COMPANY_FEED_PATH`); every
-service polls the feeds it needs every `ACCESS_POLL_SECONDS` in a background thread and
+service polls the feeds it needs every `ACCESS_POLL_SECONDS` in a background task and
 judges each request against the snapshot: a dictionary and a set lookup, no call to
 another service on the request path.
 
@@ -24,14 +24,13 @@ another service on the request path.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-import requests
 from prometheus_client import Counter
 
 from media_common.auth import Claims
@@ -65,9 +64,9 @@ class AccessUpdate:
 class AccessFeed(Protocol):
     name: str
 
-    def read(self) -> AccessUpdate: ...
+    async def read(self) -> AccessUpdate: ...
 
-    def close(self) -> None: ...
+    async def close(self) -> None: ...
 
 
 def feed_client(base_url: str, settings: ServiceSettings) -> InternalClient:
@@ -78,15 +77,15 @@ def feed_client(base_url: str, settings: ServiceSettings) -> InternalClient:
 
 
 class UserFeed:
-    """user-service's feed of changed users, over the internal HTTP client."""
+    """user-service's feed of changed users."""
 
     name = "users"
 
     def __init__(self, client: InternalClient) -> None:
         self.client = client
 
-    def read(self) -> AccessUpdate:
-        body = _get_json(self.client, USER_FEED_PATH)
+    async def read(self) -> AccessUpdate:
+        body = await _get_json(self.client, USER_FEED_PATH)
         users = {
             int(str(u["id"])): UserAccess(
                 int(str(u["company_id"])), str(u["role"]), bool(u["deleted"])
@@ -95,8 +94,8 @@ class UserFeed:
         }
         return AccessUpdate(users=users)
 
-    def close(self) -> None:
-        self.client.close()
+    async def close(self) -> None:
+        await self.client.close()
 
 
 class CompanyFeed:
@@ -107,12 +106,12 @@ class CompanyFeed:
     def __init__(self, client: InternalClient) -> None:
         self.client = client
 
-    def read(self) -> AccessUpdate:
-        body = _get_json(self.client, COMPANY_FEED_PATH)
+    async def read(self) -> AccessUpdate:
+        body = await _get_json(self.client, COMPANY_FEED_PATH)
         return AccessUpdate(inactive_companies=frozenset(int(str(i)) for i in body["ids"]))
 
-    def close(self) -> None:
-        self.client.close()
+    async def close(self) -> None:
+        await self.client.close()
 
 
 class LocalCompanyFeed:
@@ -120,18 +119,18 @@ class LocalCompanyFeed:
 
     name = "companies"
 
-    def __init__(self, inactive_ids: Callable[[], Iterable[int]]) -> None:
+    def __init__(self, inactive_ids: Callable[[], Awaitable[Iterable[int]]]) -> None:
         self._inactive_ids = inactive_ids
 
-    def read(self) -> AccessUpdate:
-        return AccessUpdate(inactive_companies=frozenset(self._inactive_ids()))
+    async def read(self) -> AccessUpdate:
+        return AccessUpdate(inactive_companies=frozenset(await self._inactive_ids()))
 
-    def close(self) -> None:
+    async def close(self) -> None:
         return None
 
 
-def _get_json(client: InternalClient, path: str) -> dict[str, list[dict[str, object]]]:
-    response = client.get(path)
+async def _get_json(client: InternalClient, path: str) -> dict[str, list[dict[str, object]]]:
+    response = await client.get(path)
     response.raise_for_status()
     body = response.json()
     if not isinstance(body, dict):
@@ -171,31 +170,28 @@ class AccessState:
         self._clock = clock
         self._held = _Held()
         self._loop = Periodic("access-state", self._poll, poll_seconds)
-        self._inline_lock = threading.Lock()
+        self._inline: asyncio.Lock | None = None
 
     # -- the request path -------------------------------------------------------------
-    def current(self, claims: Claims) -> Claims:
+    async def current(self, claims: Claims) -> Claims:
         """The token's claims as of now: 401 deleted user or inactive company, the
         current role; `fresh=False` when the state is too old to confirm an admin."""
-        access, fresh = self._judge(claims.user_id, claims.company_id)
+        access, fresh = await self._judge(claims.user_id, claims.company_id)
         role = access.role if access is not None else claims.role
         if role != claims.role or not fresh:
             return replace(claims, role=role, fresh=fresh)
         return claims
 
-    def check(self, user_id: int, company_id: int) -> UserAccess | None:
+    async def check(self, user_id: int, company_id: int) -> UserAccess | None:
         """401 unless the user and their company are live (as last known); their change."""
-        return self._judge(user_id, company_id)[0]
+        return (await self._judge(user_id, company_id))[0]
 
     def is_fresh(self) -> bool:
         return not self._stale(self._held, self._clock())
 
-    def _judge(self, user_id: int, company_id: int) -> tuple[UserAccess | None, bool]:
+    async def _judge(self, user_id: int, company_id: int) -> tuple[UserAccess | None, bool]:
         if not self._loop.running and self._stale(self._held, self._clock()):
-            # No poller (an app used without its lifespan, as some tests do): read now.
-            with self._inline_lock:
-                if self._stale(self._held, self._clock()):
-                    self.refresh()
+            await self._refresh_inline()
         held = self._held  # one snapshot per request: the poller swaps it whole
         fresh = not self._stale(held, self._clock())
         if company_id in held.inactive_companies:
@@ -205,6 +201,14 @@ class AccessState:
             raise Unauthorized("This account no longer exists")
         return access, fresh
 
+    async def _refresh_inline(self) -> None:
+        """No poller (an app used without its lifespan, as some tests do): read now."""
+        if self._inline is None:
+            self._inline = asyncio.Lock()
+        async with self._inline:
+            if self._stale(self._held, self._clock()):
+                await self.refresh()
+
     def _stale(self, held: _Held, now: float) -> bool:
         for feed in self.feeds:
             read_at = held.read_at.get(feed.name)
@@ -213,15 +217,15 @@ class AccessState:
         return False
 
     # -- the poller -------------------------------------------------------------------
-    def refresh(self) -> None:
+    async def refresh(self) -> None:
         """Read every feed once; a feed that fails keeps its last state (and ages)."""
         held = self._held
         users, inactive = held.users, held.inactive_companies
         read_at = dict(held.read_at)
         for feed in self.feeds:
             try:
-                update = feed.read()
-            except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
+                update = await feed.read()
+            except Exception as exc:  # unreachable, bad answer, database down: all alike
                 FEED_FAILURES.labels(feed.name).inc()
                 logger.warning("access feed %s unreadable: %s", feed.name, exc)
                 continue
@@ -231,19 +235,19 @@ class AccessState:
             read_at[feed.name] = self._clock()
         self._held = _Held(users, inactive, read_at)
 
-    def start(self) -> None:
+    async def start(self) -> None:
         """A first read at once (requests are judged from the start), then the poller."""
-        self.refresh()
+        await self.refresh()
         self._loop.start()
 
-    def stop(self, timeout: float = 5.0) -> None:
-        self._loop.stop(timeout)
+    async def stop(self) -> None:
+        await self._loop.stop()
 
-    def close(self) -> None:
-        self.stop()
+    async def close(self) -> None:
+        await self.stop()
         for feed in self.feeds:
-            feed.close()
+            await feed.close()
 
-    def _poll(self) -> bool:
-        self.refresh()
+    async def _poll(self) -> bool:
+        await self.refresh()
         return False

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
-from media_common.aio.db import Database
+from media_common.db import Database
 from media_common.settings import ServiceSettings
 from media_common.testing_http import LoopbackServer, answer_json
 

@@ -1,9 +1,11 @@
-"""AccessState: the rules that judge a token against the feeds, with a fake clock."""
+"""The async AccessState: the rules that judge a token against the feeds, a fake clock."""
 
 from __future__ import annotations
 
+import asyncio
+
+import httpx
 import pytest
-import requests
 
 from media_common.access import AccessState, AccessUpdate, UserAccess
 from media_common.auth import Claims
@@ -15,13 +17,15 @@ class Feed:
         self.name = name
         self.update = update
         self.failing = False
+        self.reads = 0
 
-    def read(self) -> AccessUpdate:
+    async def read(self) -> AccessUpdate:
+        self.reads += 1
         if self.failing:
-            raise requests.ConnectionError("down")
+            raise httpx.ConnectError("down")
         return self.update
 
-    def close(self) -> None:
+    async def close(self) -> None:
         return None
 
 
@@ -44,53 +48,76 @@ def make_state() -> tuple[AccessState, Feed, Feed, Clock]:
 
 
 def test_never_read_refuses_admin_authority() -> None:
-    state, users, _, _ = make_state()
-    users.failing = True
-    judged = state.current(claims())
-    assert not judged.fresh
-    with pytest.raises(ServiceUnavailable):
-        judged.require_admin("admins only")
-    with pytest.raises(Forbidden):
-        state.current(claims(role="member")).require_admin("admins only")
-    users.failing = False  # without a poller thread, a stale state is read on demand
-    assert state.current(claims()).fresh
+    async def scenario() -> None:
+        state, users, _, _ = make_state()
+        users.failing = True
+        judged = await state.current(claims())
+        assert not judged.fresh
+        with pytest.raises(ServiceUnavailable):
+            judged.require_admin("admins only")
+        with pytest.raises(Forbidden):
+            (await state.current(claims(role="member"))).require_admin("admins only")
+        users.failing = False  # without a poller, a stale state is read on demand
+        assert (await state.current(claims())).fresh
+
+    asyncio.run(scenario())
 
 
 def test_current_role_deleted_user_and_inactive_company() -> None:
-    state, users, companies, _ = make_state()
-    state.refresh()
-    assert state.current(claims()).role == "admin"
-    users.update = AccessUpdate(
-        users={1: UserAccess(10, "member", False), 2: UserAccess(10, "member", True)}
-    )
-    companies.update = AccessUpdate(inactive_companies=frozenset({20}))
-    state.refresh()
-    assert state.current(claims()).role == "member"
-    assert state.current(claims(3, 10, "member")).role == "member"  # unchanged users pass
-    with pytest.raises(Unauthorized):
-        state.current(claims(2))
-    with pytest.raises(Unauthorized):
-        state.current(claims(4, 20))
-    with pytest.raises(Unauthorized):
-        state.current(claims(1, 11))  # a user moved out of the token's company
+    async def scenario() -> None:
+        state, users, companies, _ = make_state()
+        await state.refresh()
+        assert (await state.current(claims())).role == "admin"
+        users.update = AccessUpdate(
+            users={1: UserAccess(10, "member", False), 2: UserAccess(10, "member", True)}
+        )
+        companies.update = AccessUpdate(inactive_companies=frozenset({20}))
+        await state.refresh()
+        assert (await state.current(claims())).role == "member"
+        assert (await state.current(claims(3, 10, "member"))).role == "member"
+        for stale in (claims(2), claims(4, 20), claims(1, 11)):  # deleted, inactive, moved
+            with pytest.raises(Unauthorized):
+                await state.current(stale)
+
+    asyncio.run(scenario())
 
 
 def test_a_feed_unreadable_beyond_the_window_keeps_the_last_state_but_no_admin() -> None:
-    state, users, _, clock = make_state()
-    users.update = AccessUpdate(users={2: UserAccess(10, "member", True)})
-    state.refresh()
-    users.failing = True
-    clock.now += 3
-    state.refresh()  # fails: keeps the last state, which is 3 s old
-    assert state.current(claims()).fresh
-    clock.now += 2
-    state.refresh()
-    stale = state.current(claims())
-    assert stale.role == "admin" and not stale.fresh
-    with pytest.raises(ServiceUnavailable):
-        stale.require_admin("admins only")
-    with pytest.raises(Unauthorized):  # what is known stays known
-        state.current(claims(2))
-    users.failing = False
-    state.refresh()
-    assert state.current(claims()).fresh
+    async def scenario() -> None:
+        state, users, _, clock = make_state()
+        users.update = AccessUpdate(users={2: UserAccess(10, "member", True)})
+        await state.refresh()
+        users.failing = True
+        clock.now += 3
+        await state.refresh()  # fails: keeps the last state, which is 3 s old
+        assert (await state.current(claims())).fresh
+        clock.now += 2
+        await state.refresh()
+        state._loop._task = asyncio.get_running_loop().create_future()  # type: ignore[assignment]
+        stale = await state.current(claims())  # a poller "runs": no read on demand
+        assert stale.role == "admin" and not stale.fresh
+        with pytest.raises(ServiceUnavailable):
+            stale.require_admin("admins only")
+        with pytest.raises(Unauthorized):  # what is known stays known
+            await state.current(claims(2))
+        state._loop._task = None
+        users.failing = False
+        await state.refresh()
+        assert (await state.current(claims())).fresh
+
+    asyncio.run(scenario())
+
+
+def test_the_poller_follows_the_feeds() -> None:
+    async def scenario() -> None:
+        users = Feed("users", AccessUpdate(users={}))
+        state = AccessState([users], poll_seconds=0.01)
+        await state.start()
+        assert (await state.current(claims())).role == "admin"
+        users.update = AccessUpdate(users={1: UserAccess(10, "member", False)})
+        while (await state.current(claims())).role != "member":
+            await asyncio.sleep(0.01)
+        await state.close()
+        assert users.reads >= 2
+
+    asyncio.run(asyncio.wait_for(scenario(), 10))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
@@ -131,7 +132,7 @@ def _b64(data: dict[str, object]) -> str:
 
 def test_verifier_accepts_good_token(jwks: JwksServer) -> None:
     verifier = TokenVerifier(jwks.url, "media-resource", "media-resource")
-    claims = verifier.verify(jwks.mint(7, 3, "admin"))
+    claims = asyncio.run(verifier.verify(jwks.mint(7, 3, "admin")))
     assert (claims.user_id, claims.company_id, claims.is_admin) == (7, 3, True)
 
 
@@ -165,9 +166,13 @@ def test_verifier_rejects_forgeries(jwks: JwksServer) -> None:
         "not.a.token",
         "garbage",
     ]
-    for token in forged:
-        with pytest.raises(Unauthorized):
-            verifier.verify(token)
+
+    async def each() -> None:
+        for token in forged:
+            with pytest.raises(Unauthorized):
+                await verifier.verify(token)
+
+    asyncio.run(each())
 
 
 def test_verifier_fails_closed_when_jwks_unreachable() -> None:
@@ -175,18 +180,22 @@ def test_verifier_fails_closed_when_jwks_unreachable() -> None:
     other = JwksServer()
     try:
         with pytest.raises(ServiceUnavailable):
-            verifier.verify(other.mint(1, 1))
+            asyncio.run(verifier.verify(other.mint(1, 1)))
     finally:
         other.close()
 
 
 def test_verifier_refuses_a_kid_the_jwks_does_not_publish(jwks: JwksServer) -> None:
-    verifier = TokenVerifier(jwks.url, "media-resource", "media-resource")
-    verifier.verify(jwks.mint(1, 1))
+    verifier = TokenVerifier(jwks.url, "media-resource", "media-resource", refetch_seconds=0)
     published = jwks.kid
-    jwks.kid = "rotated-" + str(int(time.time()))  # tokens now name a kid the server lacks
-    try:
+
+    async def scenario() -> None:
+        await verifier.verify(jwks.mint(1, 1))
+        jwks.kid = "rotated-" + str(int(time.time()))  # tokens now name a kid the server lacks
         with pytest.raises(Unauthorized):
-            verifier.verify(jwks.mint(1, 1))
+            await verifier.verify(jwks.mint(1, 1))
+
+    try:
+        asyncio.run(scenario())
     finally:
         jwks.kid = published

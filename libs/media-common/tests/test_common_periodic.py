@@ -1,9 +1,10 @@
-"""The one background loop: rounds, a full batch going on at once, a failing round that
-does not end the loop, wake(), wait_first, a disabled loop, stop()."""
+"""The async background loop: rounds, a full batch going on at once, a failing round that
+does not end the loop, wake(), wait_first, a disabled loop, a graceful stop()."""
 
 from __future__ import annotations
 
-import threading
+import asyncio
+from collections.abc import Awaitable, Callable
 
 from media_common.periodic import Periodic
 
@@ -11,75 +12,102 @@ LONG = 3600.0  # an interval no test waits out: a second round must come from wa
 
 
 class Rounds:
-    def __init__(self, results: list[bool | Exception]) -> None:
+    def __init__(self, results: list[bool | Exception], *, hold: float = 0.0) -> None:
         self.results = results
+        self.hold = hold
         self.count = 0
-        self.reached: dict[int, threading.Event] = {}
-        self.lock = threading.Lock()
+        self.finished = 0
+        self.reached: dict[int, asyncio.Event] = {}
 
-    def at(self, count: int) -> threading.Event:
-        with self.lock:
-            return self.reached.setdefault(count, threading.Event())
+    def at(self, count: int) -> asyncio.Event:
+        return self.reached.setdefault(count, asyncio.Event())
 
-    def __call__(self) -> bool:
-        with self.lock:
-            self.count += 1
-            self.reached.setdefault(self.count, threading.Event()).set()
-            result = self.results[self.count - 1] if self.count <= len(self.results) else False
+    async def __call__(self) -> bool:
+        self.count += 1
+        self.at(self.count).set()
+        result = self.results[self.count - 1] if self.count <= len(self.results) else False
+        await asyncio.sleep(self.hold)
+        self.finished += 1
         if isinstance(result, Exception):
             raise result
         return result
 
 
+def run(test: Callable[[], Awaitable[None]]) -> None:
+    asyncio.run(asyncio.wait_for(test(), 10))
+
+
 def test_a_full_batch_goes_on_at_once_and_a_failure_does_not_end_the_loop() -> None:
-    rounds = Rounds([True, RuntimeError("database blip"), False])
-    loop = Periodic("test-loop", rounds, LONG)
-    loop.start()
-    try:
-        assert rounds.at(2).wait(5)  # a full batch: no pause before the next round
+    async def scenario() -> None:
+        rounds = Rounds([True, RuntimeError("database blip"), False])
+        loop = Periodic("test-loop", rounds, LONG)
+        loop.start()
+        await rounds.at(2).wait()  # a full batch: no pause before the next round
         loop.wake()  # the failed round paused; wake starts the third
-        assert rounds.at(3).wait(5)
+        await rounds.at(3).wait()
         assert loop.running
-    finally:
-        loop.stop()
-    assert not loop.running and rounds.count == 3
+        await loop.stop()
+        assert not loop.running and rounds.count == 3
+
+    run(scenario)
 
 
 def test_wait_first_pauses_before_the_first_round() -> None:
-    rounds = Rounds([])
-    loop = Periodic("test-wait-first", rounds, LONG, wait_first=True)
-    loop.start()
-    try:
-        assert not rounds.at(1).wait(0.2)
+    async def scenario() -> None:
+        rounds = Rounds([])
+        loop = Periodic("test-wait-first", rounds, LONG, wait_first=True)
+        loop.start()
+        await asyncio.sleep(0.05)
+        assert rounds.count == 0
         loop.wake()
-        assert rounds.at(1).wait(5)
-    finally:
-        loop.stop()
+        await rounds.at(1).wait()
+        await loop.stop()
+
+    run(scenario)
 
 
 def test_rounds_repeat_every_interval() -> None:
-    rounds = Rounds([])
-    loop = Periodic("test-interval", rounds, 0.01)
-    loop.start()
-    try:
-        assert rounds.at(5).wait(5)
-    finally:
-        loop.stop()
+    async def scenario() -> None:
+        rounds = Rounds([])
+        loop = Periodic("test-interval", rounds, 0.01)
+        loop.start()
+        await rounds.at(5).wait()
+        await loop.stop()
+
+    run(scenario)
 
 
 def test_an_interval_of_zero_disables_it() -> None:
-    rounds = Rounds([])
-    loop = Periodic("test-disabled", rounds, 0)
-    loop.start()
-    assert not loop.running
-    loop.stop()
-    assert rounds.count == 0
+    async def scenario() -> None:
+        rounds = Rounds([])
+        loop = Periodic("test-disabled", rounds, 0)
+        loop.start()
+        assert not loop.running
+        await loop.stop()
+        assert rounds.count == 0
+
+    run(scenario)
 
 
-def test_stop_ends_a_paused_loop_at_once() -> None:
-    rounds = Rounds([])
-    loop = Periodic("test-stop", rounds, LONG)
-    loop.start()
-    assert rounds.at(1).wait(5)
-    loop.stop(timeout=5)
-    assert not loop.running and rounds.count == 1
+def test_stop_lets_a_round_in_progress_finish() -> None:
+    async def scenario() -> None:
+        rounds = Rounds([], hold=0.2)
+        loop = Periodic("test-stop", rounds, LONG)
+        loop.start()
+        await rounds.at(1).wait()
+        await loop.stop(timeout=5)
+        assert rounds.finished == 1 and rounds.count == 1 and not loop.running
+
+    run(scenario)
+
+
+def test_stop_cancels_a_round_that_outlasts_the_timeout() -> None:
+    async def scenario() -> None:
+        rounds = Rounds([], hold=LONG)
+        loop = Periodic("test-stuck", rounds, LONG)
+        loop.start()
+        await rounds.at(1).wait()
+        await loop.stop(timeout=0.05)
+        assert rounds.finished == 0 and not loop.running
+
+    run(scenario)

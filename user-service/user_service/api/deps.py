@@ -44,7 +44,7 @@ async def get_read_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-# For routes that only read: every statement in autocommit (media_common.aio.db).
+# For routes that only read: every statement in autocommit (media_common.db).
 ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
 
 # Only for the OpenAPI document (Swagger's Authorize button logs in through the token

@@ -6,10 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, status
 
-from media_common.aio.paging import PageQuery
 from media_common.errors import error_responses
 from media_common.models import utcnow
-from media_common.paging import INT64_MAX
+from media_common.paging import INT64_MAX, PageQuery
 from user_service import invitations
 from user_service.api.deps import AdminOnly, ReadSessionDep, SessionDep
 from user_service.schemas import (

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Response, status
 
-from media_common.aio.paging import PageQuery
 from media_common.errors import error_responses
+from media_common.paging import PageQuery
 from user_service.api.deps import (
     CreditAdmission,
     CurrentAccount,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 from starlette.convertors import StringConvertor, register_url_convertor
 
-from media_common.aio.paging import PageQuery
 from media_common.errors import error_responses
 from media_common.models import utcnow
+from media_common.paging import PageQuery
 from user_service import accounts, invitations
 from user_service.api.deps import (
     AdminOnly,

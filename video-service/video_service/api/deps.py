@@ -13,8 +13,8 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from media_common.aio.db import Reader, Row
 from media_common.auth import BearerDoc, Claims, bearer_token
+from media_common.db import Reader, Row
 from media_common.errors import Unauthorized
 from media_common.paging import INT64_MAX
 from video_service import jobs, videos
@@ -47,7 +47,7 @@ async def get_read_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-# For routes that only read: every statement in autocommit (media_common.aio.db).
+# For routes that only read: every statement in autocommit (media_common.db).
 ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
 
 
@@ -56,7 +56,7 @@ async def get_reader(runtime: RuntimeDep) -> Reader:
 
 
 # The hot reads: compiled queries straight on the driver, each on a pooled connection
-# given back at once (media_common.aio.db.Query), so a route that then writes in
+# given back at once (media_common.db.Query), so a route that then writes in
 # `SessionDep` never holds two connections.
 ReaderDep = Annotated[Reader, Depends(get_reader)]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from media_common.aio.paging import PageQuery
 from media_common.errors import error_responses
+from media_common.paging import PageQuery
 from video_service import jobs
 from video_service.api.deps import (
     AdminJob,

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from media_common.aio.db import Row
-from media_common.aio.paging import PageQuery
+from media_common.db import Row
 from media_common.errors import error_responses
+from media_common.paging import PageQuery
 from video_service import videos
 from video_service.api.deps import (
     AdminOnly,

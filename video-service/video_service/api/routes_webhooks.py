@@ -6,9 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response
 
-from media_common.aio.paging import PageQuery
 from media_common.errors import error_responses
-from media_common.paging import INT64_MAX
+from media_common.paging import INT64_MAX, PageQuery
 from video_service import webhooks
 from video_service.api.deps import AdminOnly, ReadSessionDep, RuntimeDep, SessionDep
 from video_service.webhook_schemas import (

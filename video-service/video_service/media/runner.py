@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from media_common.aio.db import Database
+from media_common.db import Database
 from media_common.storage import ObjectStorage
 from video_service import jobs
 from video_service.media import ffmpeg, outputs

@@ -13,8 +13,8 @@ from datetime import timedelta
 import procrastinate
 from procrastinate import JobContext, RetryStrategy
 
-from media_common.aio.db import Database
-from media_common.aio.periodic import Periodic
+from media_common.db import Database
+from media_common.periodic import Periodic
 from video_service.media.runner import JobRunner, TransientJobError
 from video_service.media_events import prune_events
 from video_service.queue import QUEUE, SEARCH_PATH_OPTION, TASK_NAME

@@ -16,8 +16,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Integer, bindparam, create_engine, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from media_common.aio import db as aio_db
-from media_common.aio.db import Database, Query
+from media_common import db as database_module
+from media_common.db import Database, Query
 from media_common.errors import AppError, NotFound, install_error_handlers
 from media_common.settings import ServiceSettings
 from media_common.testing import DbParams
@@ -90,7 +90,7 @@ def test_reads_run_in_autocommit_and_the_session_in_one_transaction(test_db: DbP
 def test_a_connection_killed_while_idle_is_replaced(
     test_db: DbParams, admin_dsn: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(aio_db, "IDLE_PING_SECONDS", 0.0)
+    monkeypatch.setattr(database_module, "IDLE_PING_SECONDS", 0.0)
     admin = create_engine(admin_dsn.replace("postgresql://", "postgresql+psycopg2://", 1))
 
     async def scenario() -> None:

@@ -10,9 +10,15 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import bindparam, column, event, select, table, text
 
-from media_common.aio.db import Database
-from media_common.aio.paging import PagedQuery, PageQuery, fetch_page, page_params, read_page
-from media_common.paging import PageParams
+from media_common.db import Database
+from media_common.paging import (
+    PagedQuery,
+    PageParams,
+    PageQuery,
+    fetch_page,
+    page_params,
+    read_page,
+)
 from media_common.settings import ServiceSettings
 from media_common.testing import DbParams, run_with_database
 
