@@ -60,7 +60,7 @@ class Runtime:
         points_client = InternalClient(
             settings.user_service_url, token, timeout=POINTS_CALL_TIMEOUT, retries=0
         )
-        return cls(
+        runtime = cls(
             settings=settings,
             db=db,
             verifier=TokenVerifier(
@@ -105,6 +105,8 @@ class Runtime:
                 settings,
             ),
         )
+        db.after_commit.append(runtime.committed)
+        return runtime
 
     def committed(self, info: Mapping[str, Any]) -> None:
         """What follows a request's commit in this process, from what its session wrote:

@@ -5,15 +5,15 @@ Every dependency is `async def`: a plain `def` one would hop through the thread 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from company_service.runtime import Runtime
 from media_common.auth import BearerDoc, Claims, bearer_token, check_internal_token
-from media_common.db import Reader
+
+# The database dependencies are the same in every service (media_common.dependencies).
+from media_common.dependencies import ReaderDep, ReadSessionDep, SessionDep  # noqa: F401
 from media_common.errors import NotFound, Unauthorized
 
 
@@ -23,33 +23,6 @@ async def get_runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-
-
-async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
-    async with runtime.db.session() as session:
-        yield session
-
-
-# scope="function": the commit runs before the response is sent, so a client that got
-# its 2xx can rely on the change being durable.
-SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-
-
-async def get_read_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
-    async with runtime.db.read_session() as session:
-        yield session
-
-
-# For routes that only read: every statement in autocommit (media_common.db).
-ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
-
-
-async def get_reader(runtime: RuntimeDep) -> Reader:
-    return runtime.db.reader
-
-
-# The hot reads: compiled queries straight on the driver (media_common.db.Query).
-ReaderDep = Annotated[Reader, Depends(get_reader)]
 
 
 async def current_user(request: Request, runtime: RuntimeDep, _: BearerDoc) -> Claims:

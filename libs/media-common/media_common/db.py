@@ -71,6 +71,9 @@ class Database:
             self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
         )
         self.reader = Reader(self.engine)
+        # Called with a request transaction's `session.info` once it has committed: what
+        # the transaction wrote may wake background work in this process at once.
+        self.after_commit: list[Callable[[dict[str, Any]], None]] = []
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -83,11 +86,20 @@ class Database:
                 yield session
                 await session.commit()
             except AppError as error:
-                await (session.commit() if error.keeps_changes else session.rollback())
+                if error.keeps_changes:
+                    await session.commit()
+                    self._committed(session)
+                else:
+                    await session.rollback()
                 raise
             except BaseException:
                 await session.rollback()
                 raise
+            self._committed(session)
+
+    def _committed(self, session: AsyncSession) -> None:
+        for hook in self.after_commit:
+            hook(session.info)
 
     @asynccontextmanager
     async def read_session(self) -> AsyncIterator[AsyncSession]:

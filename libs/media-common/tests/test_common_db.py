@@ -6,18 +6,19 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from types import SimpleNamespace
+from typing import Any
 
 import asyncpg
 import pytest
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Integer, bindparam, create_engine, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from media_common import db as database_module
 from media_common.db import Database, Query
+from media_common.dependencies import SessionDep
 from media_common.errors import AppError, NotFound, install_error_handlers
 from media_common.settings import ServiceSettings
 from media_common.testing import DbParams
@@ -154,14 +155,18 @@ def test_a_failed_read_does_not_return_its_connection_to_the_pool(test_db: DbPar
 
 
 def test_a_route_error_reaches_the_transaction_through_the_dependency(test_db: DbParams) -> None:
-    """The dependency form every service uses (`async with db.session()`): an error that
-    keeps its changes commits them, any other error rolls back, before the answer."""
+    """The dependency every service uses (media_common.dependencies.SessionDep): an error
+    that keeps its changes commits them, any other error rolls back, before the answer;
+    the after-commit hooks see the committed transactions only."""
     table = f"aio_{uuid.uuid4().hex[:8]}"
     app = FastAPI()
     install_error_handlers(app)
 
+    committed: list[str] = []
+
     @app.post("/notes/{note}")
-    async def add(note: str, session: _SessionDep) -> dict[str, str]:
+    async def add(note: str, session: SessionDep) -> dict[str, str]:
+        session.info["note"] = note
         await session.execute(text(f"INSERT INTO public.{table} VALUES (:note)"), {"note": note})
         if note == "kept":
             raise KeptError()
@@ -175,7 +180,10 @@ def test_a_route_error_reaches_the_transaction_through_the_dependency(test_db: D
             return sorted(rows)
 
     with TestClient(app) as client:
-        _DATABASES.append(Database(settings(test_db)))
+        database = Database(settings(test_db))
+        database.after_commit.append(lambda info: committed.append(info["note"]))
+        app.state.runtime = SimpleNamespace(db=database)
+        _DATABASES.append(database)
 
         async def create() -> None:
             async with _DATABASES[0].engine.begin() as conn:
@@ -194,16 +202,9 @@ def test_a_route_error_reaches_the_transaction_through_the_dependency(test_db: D
             assert client.portal.call(notes) == ["kept", "saved"]
             assert client.post("/notes/refused").status_code == 404
             assert client.portal.call(notes) == ["kept", "saved"]
+            assert committed == ["saved", "kept"]  # the hooks saw the commits only
         finally:
             client.portal.call(drop)
 
 
 _DATABASES: list[Database] = []
-
-
-async def _get_session() -> AsyncIterator[AsyncSession]:
-    async with _DATABASES[0].session() as session:
-        yield session
-
-
-_SessionDep = Annotated[AsyncSession, Depends(_get_session, scope="function")]

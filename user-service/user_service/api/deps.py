@@ -11,9 +11,11 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from media_common.auth import Claims, bearer_token, check_internal_token
+
+# The database dependencies are the same in every service (media_common.dependencies).
+from media_common.dependencies import ReaderDep, ReadSessionDep, SessionDep  # noqa: F401
 from media_common.errors import Unauthorized
 from media_common.paging import INT64_MAX
 from user_service.accounts import Account, find_account, visible_user
@@ -28,24 +30,6 @@ async def get_runtime(request: Request) -> Runtime:
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
-
-async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
-    async with runtime.db.session() as session:
-        yield session
-
-
-# scope="function": the commit happens before the response is sent, so a client that
-# got 201 can rely on the row being there.
-SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-
-
-async def get_read_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
-    async with runtime.db.read_session() as session:
-        yield session
-
-
-# For routes that only read: every statement in autocommit (media_common.db).
-ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
 
 # Only for the OpenAPI document (Swagger's Authorize button logs in through the token
 # endpoint); the header itself is read by media_common's bearer_token.

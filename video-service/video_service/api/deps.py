@@ -7,14 +7,15 @@ routes that only read take `ReadSessionDep` (autocommit, one round trip per stat
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from media_common.auth import BearerDoc, Claims, bearer_token
-from media_common.db import Reader, Row
+from media_common.db import Row
+
+# The database dependencies are the same in every service (media_common.dependencies).
+from media_common.dependencies import ReaderDep, ReadSessionDep, SessionDep  # noqa: F401
 from media_common.errors import Unauthorized
 from media_common.paging import INT64_MAX
 from video_service import jobs, videos
@@ -29,36 +30,6 @@ async def get_runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-
-
-async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
-    async with runtime.db.session() as session:
-        yield session
-    runtime.committed(session.info)  # reached only once the transaction has committed
-
-
-# scope="function": the transaction commits when the route returns, before the response
-# (and before a streamed body) is sent.
-SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-
-
-async def get_read_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
-    async with runtime.db.read_session() as session:
-        yield session
-
-
-# For routes that only read: every statement in autocommit (media_common.db).
-ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
-
-
-async def get_reader(runtime: RuntimeDep) -> Reader:
-    return runtime.db.reader
-
-
-# The hot reads: compiled queries straight on the driver, each on a pooled connection
-# given back at once (media_common.db.Query), so a route that then writes in
-# `SessionDep` never holds two connections.
-ReaderDep = Annotated[Reader, Depends(get_reader)]
 
 
 async def current_user(request: Request, runtime: RuntimeDep, _: BearerDoc = None) -> Claims:
