@@ -15,7 +15,6 @@ from media_common.errors import NotFound, error_responses
 from media_common.storage import ObjectStorage
 from video_service.api.deps import (
     RuntimeDep,
-    SessionDep,
     StreamableVideo,
     StreamViewer,
     VideoId,
@@ -106,7 +105,6 @@ MASTER_RESPONSES: dict[int | str, dict[str, Any]] = {
 async def get_master_playlist(
     video: StreamableVideo,
     viewer: StreamViewer,
-    session: SessionDep,
     runtime: RuntimeDep,
     token: TokenQuery = None,
 ) -> Response:
@@ -125,7 +123,7 @@ async def get_master_playlist(
         line if not line.strip() or line.startswith("#") else f"{line.strip()}?token={token}"
         for line in raw.decode().splitlines()
     ]
-    await count_view(session, runtime, viewer, video.id)
+    await count_view(runtime, viewer, video.id)
     return Response(
         "\n".join(lines) + "\n", media_type=MPEGURL, headers={"Cache-Control": "no-store"}
     )
