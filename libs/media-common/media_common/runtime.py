@@ -5,10 +5,17 @@ A service's `Runtime` is built once per `create_app` from its settings: the data
 token verifier, the access state, its clients and its background loops. The lifespan
 starts the background work on the app's event loop before the first request, and stops,
 then closes, everything after the last one.
+
+Once started, the objects alive then (modules, the app, its routes, models and settings:
+hundreds of thousands) are moved out of the cyclic garbage collector's reach with
+`gc.freeze()`. They live as long as the process, and without it every full collection
+walks them all again: ~40 ms with the event loop stopped, a few times a minute under load,
+which was the whole p99 of a small request.
 """
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Protocol
@@ -30,6 +37,7 @@ def runtime_lifespan(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
+        gc.freeze()
         try:
             yield
         finally:
