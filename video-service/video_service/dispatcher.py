@@ -5,6 +5,8 @@ transaction with `FOR UPDATE SKIP LOCKED` and keeps the row locks while it calls
 user-service (2 s timeout, no HTTP-level retries: the outbox is the retry). Another
 replica skips the locked rows and moves on with the rest; a crash releases the locks and
 the rows are simply taken again, and the Idempotency-Key makes that replay harmless.
+A row put back for a retry due before the next poll (a brief 409 LOCK_CONFLICT on a hot
+user's balance) wakes the loop when it falls due, rather than waiting out the poll.
 Delivered rows stay in the table as an audit trail of what was credited.
 """
 
@@ -116,6 +118,8 @@ class OutboxDispatcher:
                 handled += 1
                 if outcome.peer_down:
                     break  # the rest would fail the same way; they stay due for next round
+                if outcome.status == "retry":
+                    self._loop.wake_after((row.next_attempt_at - utcnow()).total_seconds())
             pending = await session.scalar(
                 select(func.count())
                 .select_from(OutboxEntry)

@@ -4,7 +4,8 @@ runs a round of work every `interval` seconds until it is stopped.
 A round returns True when more work is waiting (a full batch): the next one starts at once.
 A round that raises is logged and the loop goes on, so a database or network blip never
 ends the sweeping, delivering or polling for good. `wake()` starts the next round now (a
-new outbox row, a new delivery) instead of at the end of the interval.
+new outbox row, a new delivery) instead of at the end of the interval; `wake_after(d)`
+does so `d` seconds from now (a retry that falls due before the next round).
 """
 
 from __future__ import annotations
@@ -67,6 +68,11 @@ class Periodic:
     def wake(self) -> None:
         if self._wake is not None:
             self._wake.set()
+
+    def wake_after(self, delay: float) -> None:
+        """Start a round `delay` seconds from now, unless one starts earlier anyway."""
+        if self._task is not None and delay < self.interval:
+            asyncio.get_running_loop().call_later(max(delay, 0.0), self.wake)
 
     async def _pause(self) -> None:
         assert self._wake is not None

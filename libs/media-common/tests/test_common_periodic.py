@@ -1,5 +1,5 @@
 """The async background loop: rounds, a full batch going on at once, a failing round that
-does not end the loop, wake(), wait_first, a disabled loop, a graceful stop()."""
+does not end the loop, wake(), wake_after(), wait_first, a disabled loop, a graceful stop()."""
 
 from __future__ import annotations
 
@@ -72,6 +72,21 @@ def test_rounds_repeat_every_interval() -> None:
         loop = Periodic("test-interval", rounds, 0.01)
         loop.start()
         await rounds.at(5).wait()
+        await loop.stop()
+
+    run(scenario)
+
+
+def test_wake_after_starts_a_round_when_the_delay_is_up() -> None:
+    async def scenario() -> None:
+        rounds = Rounds([])
+        loop = Periodic("test-wake-after", rounds, LONG)
+        loop.start()
+        await rounds.at(1).wait()
+        begun = asyncio.get_running_loop().time()
+        loop.wake_after(0.05)
+        await rounds.at(2).wait()  # LONG is never waited out: the timer woke it
+        assert asyncio.get_running_loop().time() - begun >= 0.04  # not (much) before
         await loop.stop()
 
     run(scenario)
