@@ -32,6 +32,7 @@ __all__ = [
     "EMAIL_MAX_LENGTH",
     "CompanyId",
     "Email",
+    "IdempotencyKeyValue",
     "InvitationTokenValue",
     "NewPassword",
     "Password",
@@ -73,6 +74,10 @@ PointReference = Annotated[
     Field(max_length=1000, examples=["video:42"]),
     AfterValidator(clean_text),
     length_between(0, REFERENCE_MAX_LENGTH),
+]
+# 1..200 printable ASCII characters, no space at either end (the Idempotency-Key header's rule).
+IdempotencyKeyValue = Annotated[
+    StrictStr, Field(min_length=1, max_length=200, pattern=r"^[!-~](?:[ -~]*[!-~])?$")
 ]
 InvitationTokenValue = Annotated[
     StrictStr, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_-]+$")

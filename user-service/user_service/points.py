@@ -1,4 +1,5 @@
-"""The point ledger: credits (internal, idempotent) and a user's history.
+"""The point ledger: credits (internal, idempotent, one or a batch of one user's) and a
+user's history.
 
 `credit_points` is one short transaction of its own, not the request's: a single statement
 on an autocommit connection of the ledger's own pool (`Ledger`), which PostgreSQL runs as
@@ -13,6 +14,7 @@ the ledger change together, so the balance always equals the sum of the ledger.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,7 +29,7 @@ from media_common.db import Database, sqlstate
 from media_common.errors import AppError, NotFound, ValidationFailed
 from media_common.paging import AnyRow, PageParams, fetch_page
 from user_service.models import PointEntry
-from user_service.schemas import PointCreditRequest
+from user_service.schemas import CreditStatus, PointCreditItem, PointCreditRequest
 from user_service.settings import Settings
 
 LOCK_NOT_AVAILABLE = "55P03"  # NOWAIT on a locked row, or lock_timeout expired
@@ -144,6 +146,29 @@ async def credit_points(
     # Lost the race for the key to a credit that committed after our snapshot.
     async with engine.connect() as conn:
         return await _find_replay(conn, user_id, key, credit.amount)
+
+
+async def credit_batch(
+    engine: AsyncEngine, user_id: int, credits: Sequence[PointCreditItem]
+) -> list[tuple[str, CreditStatus, int | None]]:
+    """Each credit as `credit_points` would make it, in order, each its own statement: one
+    outcome per credit, `(key, status, balance)` with the status the single endpoint would
+    answer (201, 200, 404, 409, 422). A busy row fails that credit only; the caller retries
+    it alone."""
+    outcomes: list[tuple[str, CreditStatus, int | None]] = []
+    for item in credits:
+        key = item.idempotency_key
+        try:
+            result = await credit_points(engine, user_id, key, item)
+        except NotFound:
+            outcomes.append((key, 404, None))
+        except LockConflictError:
+            outcomes.append((key, 409, None))
+        except ValidationFailed:
+            outcomes.append((key, 422, None))
+        else:
+            outcomes.append((key, 201 if result.created else 200, result.balance))
+    return outcomes
 
 
 async def _find_replay(conn: AsyncConnection, user_id: int, key: str, amount: int) -> Credit:

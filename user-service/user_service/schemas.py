@@ -12,6 +12,7 @@ from media_common.paging import AnyRow, Page
 from media_common.timestamps import UtcTimestamp
 from user_service.fields import (
     Email,
+    IdempotencyKeyValue,
     InvitationTokenValue,
     NewPassword,
     Password,
@@ -23,6 +24,8 @@ from user_service.fields import (
 from user_service.models import Invitation, User
 
 Role = Literal["admin", "member"]
+CREDIT_BATCH_MAX = 100
+CreditStatus = Literal[200, 201, 404, 409, 422]
 UtcDatetime: TypeAlias = UtcTimestamp
 
 
@@ -160,6 +163,30 @@ class PointCreditRead(BaseModel):
     balance: int = Field(description="The user's balance right after this credit.")
     idempotency_key: str
     created_at: UtcDatetime
+
+
+class PointCreditItem(PointCreditRequest):
+    idempotency_key: IdempotencyKeyValue
+
+
+class PointCreditBatch(Input):
+    """Several credits of one user in one call (the outbox dispatcher's round)."""
+
+    credits: list[PointCreditItem] = Field(min_length=1, max_length=CREDIT_BATCH_MAX)
+
+
+class PointCreditOutcome(BaseModel):
+    idempotency_key: str
+    status: CreditStatus = Field(
+        description="What the single credit endpoint would have answered for this credit: "
+        "201 credited, 200 a replay, 404 unknown or deleted user, 409 the user's row was "
+        "busy (retry), 422 the key was used for another user or amount."
+    )
+    balance: int | None = Field(description="The balance right after it; null unless 200/201.")
+
+
+class PointCreditBatchRead(BaseModel):
+    results: list[PointCreditOutcome]
 
 
 class PointEntryRead(BaseModel):

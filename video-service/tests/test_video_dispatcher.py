@@ -47,9 +47,9 @@ def dispatching(
     return run_with_database(settings, main)
 
 
-def add_outbox_rows(db: SyncDb, count: int, user_id: int) -> list[str]:
+def add_outbox_rows(db: SyncDb, count: int, user_id: int, first: int = 0) -> list[str]:
     """Views of fake videos written straight to the outbox (the dispatcher's input)."""
-    keys = [f"test:{user_id}:{n}" for n in range(count)]
+    keys = [f"test:{user_id}:{n}" for n in range(first, first + count)]
     with db.sessionmaker.begin() as session:
         session.add_all(
             OutboxEntry(
@@ -164,6 +164,65 @@ def test_two_dispatchers_deliver_each_credit_exactly_once(
     calls = [k for k, _, _ in points.calls if k in set(keys)]
     assert len(calls) == 100 + len(keys[::7])
     assert all(row.status == "delivered" for row in outbox_rows(db, keys))
+
+
+def test_a_round_sends_the_probe_alone_then_one_batch_per_user(
+    settings: Settings, db: SyncDb, points: FakePointsService
+) -> None:
+    hot = add_outbox_rows(db, 6, 521)
+    other = add_outbox_rows(db, 2, 522)
+    late = add_outbox_rows(db, 2, 521, first=6)
+    dispatching(settings, points, lambda d: d.run_once())
+    assert points.batches == [hot[1:] + late, other]  # the oldest went alone, as the probe
+    assert all(points.credited[key] == 1 for key in hot + other + late)
+    assert all(row.status == "delivered" for row in outbox_rows(db, hot + other + late))
+
+
+def test_each_credit_of_a_batch_has_its_own_outcome(
+    settings: Settings, db: SyncDb, points: FakePointsService
+) -> None:
+    keys = add_outbox_rows(db, 5, 523)
+    points.script_for[keys[2]] = deque([409])
+    points.script_for[keys[3]] = deque([404])
+    dispatching(settings, points, lambda d: deliver_until_done(db, d, keys))
+    rows = {row.idempotency_key: row for row in outbox_rows(db, keys)}
+    assert rows[keys[2]].status == "delivered" and rows[keys[2]].attempts == 1
+    assert rows[keys[3]].status == "dead" and points.calls_for(keys[3]) == 1
+    assert all(rows[key].status == "delivered" for key in (keys[0], keys[1], keys[4]))
+    assert all(points.credited[key] == 1 for key in (keys[0], keys[1], keys[2], keys[4]))
+
+
+def test_a_user_service_without_the_batch_endpoint_gets_the_credits_one_by_one(
+    settings: Settings, db: SyncDb, points: FakePointsService
+) -> None:
+    """A rolling update may pair this dispatcher with an older user-service: its 404 for the
+    batch route must not bury the credits as if the user were gone."""
+    keys = add_outbox_rows(db, 4, 524)
+    points.batch_status = 404
+    dispatching(settings, points, lambda d: d.run_once())
+    assert all(row.status == "delivered" for row in outbox_rows(db, keys))
+    assert all(points.credited[key] == 1 for key in keys)
+
+
+def test_user_service_down_mid_round_stops_the_round(
+    settings: Settings, db: SyncDb, points: FakePointsService
+) -> None:
+    first = add_outbox_rows(db, 1, 525)
+    batch = add_outbox_rows(db, 3, 526)
+    rest = add_outbox_rows(db, 3, 527)
+
+    async def work(dispatcher: OutboxDispatcher) -> None:
+        points.refuse_batches = True  # the probe gets through, then user-service is gone
+        assert await dispatcher.run_once() == 4  # the probe, then the batch that failed
+
+    dispatching(settings, points, work)
+    rows = {row.idempotency_key: row for row in outbox_rows(db, first + batch + rest)}
+    assert rows[first[0]].status == "delivered"
+    assert all(rows[k].status == "pending" and rows[k].attempts == 1 for k in batch)
+    assert all(rows[k].status == "pending" and rows[k].attempts == 0 for k in rest)
+    points.refuse_batches = False
+    dispatching(settings, points, lambda d: deliver_until_done(db, d, batch + rest))
+    assert all(points.credited[key] == 1 for key in first + batch + rest)
 
 
 def test_background_loop_polls_and_stops(

@@ -104,10 +104,13 @@ class FakeCompanyService(_FakeServer):
 
 
 class FakePointsService(_FakeServer):
-    """POST /internal/v1/users/{id}/points like user-service: 201 first, 200 for a replay.
+    """POST /internal/v1/users/{id}/points like user-service: 201 first, 200 for a replay;
+    and .../points/batch: 200 with each credit's outcome, as the single endpoint's.
 
     `script_for[key]` (or `script`, for any key) holds statuses to answer first (409, 500,
-    404 …); `refuse` drops connections.
+    404 …), per credit in a batch too; `batch_status` answers every batch with that status
+    instead (a user-service without the batch endpoint); `refuse` drops connections,
+    `refuse_batches` those of batches only.
     """
 
     def __init__(self, token: str) -> None:
@@ -115,8 +118,11 @@ class FakePointsService(_FakeServer):
         self.token = token
         self.script: deque[int] = deque()
         self.script_for: dict[str, deque[int]] = {}
+        self.batch_status: int | None = None
         self.refuse = False
+        self.refuse_batches = False
         self.calls: list[tuple[str, int, dict[str, Any]]] = []
+        self.batches: list[list[str]] = []
         self.credited: Counter[str] = Counter()
         self.request_ids: dict[str, str | None] = {}
         self.changed_users: dict[int, dict[str, Any]] = {}
@@ -134,7 +140,7 @@ class FakePointsService(_FakeServer):
         if request.path == USER_FEED_PATH:  # the access feed: users changed or deleted
             self.reply(request, 200, {"users": list(self.changed_users.values())})
             return
-        if self.refuse:
+        if self.refuse or (self.refuse_batches and request.path.endswith("/points/batch")):
             request.close_connection = True
             request.connection.close()
             return
@@ -143,17 +149,37 @@ class FakePointsService(_FakeServer):
             return
         length = int(request.headers.get("Content-Length", "0"))
         body = json.loads(request.rfile.read(length))
+        if request.path.endswith("/points/batch"):
+            self._batch(request, int(request.path.split("/")[-3]), body)
+            return
         key = request.headers.get("Idempotency-Key", "")
-        user_id = int(request.path.split("/")[-2])
         with self.lock:
-            self.calls.append((key, user_id, body))
             self.request_ids[key] = request.headers.get("X-Request-ID")
-            scripted = self.script_for.get(key) or self.script
-            status = scripted.popleft() if scripted else None
-            if status is None:
-                status = 200 if self.credited[key] else 201
-                self.credited[key] += 1
+            status = self._credit(key, int(request.path.split("/")[-2]), body)
         self.reply(request, status, {"status": status})
+
+    def _batch(self, request: BaseHTTPRequestHandler, user_id: int, body: Any) -> None:
+        if self.batch_status is not None:
+            self.reply(request, self.batch_status, {"code": "NOT_FOUND"})
+            return
+        with self.lock:
+            self.batches.append([c["idempotency_key"] for c in body["credits"]])
+            results = [
+                {"idempotency_key": c["idempotency_key"], "balance": None,
+                 "status": self._credit(c.pop("idempotency_key"), user_id, c)}
+                for c in body["credits"]
+            ]  # fmt: skip
+        self.reply(request, 200, {"results": results})
+
+    def _credit(self, key: str, user_id: int, body: dict[str, Any]) -> int:
+        """One credit's status (under self.lock)."""
+        self.calls.append((key, user_id, body))
+        scripted = self.script_for.get(key) or self.script
+        status = scripted.popleft() if scripted else None
+        if status is None:
+            status = 200 if self.credited[key] else 201
+            self.credited[key] += 1
+        return status
 
     def calls_for(self, key: str) -> int:
         return sum(1 for k, _, _ in self.calls if k == key)

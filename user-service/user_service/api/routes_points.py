@@ -1,4 +1,4 @@
-"""Points: the caller's balance and history, and the internal credit endpoint."""
+"""Points: the caller's balance and history, and the internal credit endpoints."""
 
 from __future__ import annotations
 
@@ -16,8 +16,16 @@ from user_service.api.deps import (
     ServiceCaller,
     UserIdPath,
 )
-from user_service.points import credit_points, point_history
-from user_service.schemas import PointCreditRead, PointCreditRequest, PointEntryRead, PointsPage
+from user_service.points import credit_batch, credit_points, point_history
+from user_service.schemas import (
+    PointCreditBatch,
+    PointCreditBatchRead,
+    PointCreditOutcome,
+    PointCreditRead,
+    PointCreditRequest,
+    PointEntryRead,
+    PointsPage,
+)
 
 router = APIRouter(tags=["points"])
 
@@ -84,4 +92,28 @@ async def credit(
         balance=result.balance,
         idempotency_key=result.idempotency_key,
         created_at=result.created_at,
+    )
+
+
+@router.post(
+    "/internal/v1/users/{user_id}/points/batch",
+    response_model=PointCreditBatchRead,
+    responses=error_responses(401, 422),
+    dependencies=[ServiceCaller, CreditAdmission],
+    tags=["internal"],
+    include_in_schema=False,  # not reachable through the gateway
+)
+async def credit_many(
+    user_id: UserIdPath, body: PointCreditBatch, runtime: RuntimeDep
+) -> PointCreditBatchRead:
+    """Up to 100 credits of one user, each with its own idempotency key, in one call: 200
+    with one outcome per credit, in order, each the status the single endpoint would have
+    answered (201, 200, 404, 409, 422). One round trip for a round of the outbox instead
+    of one per credit; a credit's outcome never depends on the others'."""
+    outcomes = await credit_batch(runtime.ledger.engine, user_id, body.credits)
+    return PointCreditBatchRead(
+        results=[
+            PointCreditOutcome(idempotency_key=key, status=code, balance=balance)
+            for key, code, balance in outcomes
+        ]
     )
