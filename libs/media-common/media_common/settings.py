@@ -52,7 +52,9 @@ class ServiceSettings(BaseSettings):
     db_name: str = "media"
     db_user: str = "postgres"
     db_password: SecretStr = SecretStr("")
-    db_pool_size: int = 10
+    # 16, not 10: at 32 concurrent small requests a process waited for connections, and
+    # those waits made the p99 (docs/benchmarks.md). Count it against max_connections.
+    db_pool_size: int = 16
 
     internal_token: SecretStr = SecretStr("")
     jwt_issuer: str = "media-resource"
