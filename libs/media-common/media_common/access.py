@@ -10,9 +10,14 @@ another service on the request path.
 - a deleted user, or a user of a deactivated company: 401;
 - a changed role: the current role replaces the token's (a demoted admin gets 403 on
   admin actions, a promoted member may act as admin at once);
-- when a feed has not been read for `ACCESS_MAX_AGE_SECONDS` (or never, after a start),
-  the state may be older than the contract's 5 seconds. Admin authority then fails closed:
-  the claims come back with `fresh=False` and every admin check answers 503
+- a feed never read since the start (its peer was not up yet when this process was) is
+  read by the request that needs it, at most every `FIRST_READ_RETRY_SECONDS` (the other
+  requests wait for that read), so the first admin action after a start does not fail
+  for want of the poller's next round;
+- when a feed has not been read for `ACCESS_MAX_AGE_SECONDS` (or never, after a start,
+  and it cannot be read now), the state may be older than the contract's 5 seconds.
+  Admin authority then fails closed: the claims come back with `fresh=False` and every
+  admin check answers 503
   (`Claims.require_admin`). Everything else goes on with the last known state: roles and
   deletions change only through user-service, so while it cannot be reached little can
   have changed, and videos keep playing (their point credits wait in the outbox) instead
@@ -43,6 +48,7 @@ logger = logging.getLogger(__name__)
 
 USER_FEED_PATH = "/internal/v1/users/access-changes"
 COMPANY_FEED_PATH = "/internal/v1/companies/inactive"
+FIRST_READ_RETRY_SECONDS = 0.25
 FEED_FAILURES = Counter("access_feed_failures_total", "Failed reads of an access feed", ["feed"])
 
 
@@ -171,6 +177,7 @@ class AccessState:
         self._held = _Held()
         self._loop = Periodic("access-state", self._poll, poll_seconds)
         self._inline: asyncio.Lock | None = None
+        self._inline_at = float("-inf")
 
     # -- the request path -------------------------------------------------------------
     async def current(self, claims: Claims) -> Claims:
@@ -190,7 +197,9 @@ class AccessState:
         return not self._stale(self._held, self._clock())
 
     async def _judge(self, user_id: int, company_id: int) -> tuple[UserAccess | None, bool]:
-        if not self._loop.running and self._stale(self._held, self._clock()):
+        if self._stale(self._held, self._clock()) and (
+            not self._loop.running or self._never_read(self._held)
+        ):
             await self._refresh_inline()
         held = self._held  # one snapshot per request: the poller swaps it whole
         fresh = not self._stale(held, self._clock())
@@ -202,12 +211,22 @@ class AccessState:
         return access, fresh
 
     async def _refresh_inline(self) -> None:
-        """No poller (an app used without its lifespan, as some tests do): read now."""
+        """Read now: no poller (an app used without its lifespan, as some tests do), or a
+        feed never read since the start. One read at a time; with a poller, at most one
+        every `FIRST_READ_RETRY_SECONDS` (a peer still down costs a request no more)."""
         if self._inline is None:
             self._inline = asyncio.Lock()
         async with self._inline:
-            if self._stale(self._held, self._clock()):
-                await self.refresh()
+            now = self._clock()
+            if not self._stale(self._held, now):
+                return
+            if self._loop.running and now - self._inline_at < FIRST_READ_RETRY_SECONDS:
+                return
+            self._inline_at = now
+            await self.refresh()
+
+    def _never_read(self, held: _Held) -> bool:
+        return any(feed.name not in held.read_at for feed in self.feeds)
 
     def _stale(self, held: _Held, now: float) -> bool:
         for feed in self.feeds:

@@ -108,6 +108,33 @@ def test_a_feed_unreadable_beyond_the_window_keeps_the_last_state_but_no_admin()
     asyncio.run(scenario())
 
 
+def test_a_feed_never_read_since_the_start_is_read_by_the_request_that_needs_it() -> None:
+    """A replica that started before its peer: the first admin action after the peer is up
+    does not wait for the poller's next round (nor fail meanwhile)."""
+
+    async def scenario() -> None:
+        state, users, _, clock = make_state()
+        users.failing = True
+        await state.refresh()  # the start's first read: the peer is not up yet
+        state._loop._task = asyncio.get_running_loop().create_future()  # type: ignore[assignment]
+        assert not (await state.current(claims())).fresh  # still down: read, failed
+        reads = users.reads
+        clock.now += 0.1
+        assert not (await state.current(claims())).fresh
+        assert users.reads == reads  # not again within FIRST_READ_RETRY_SECONDS
+        users.failing = False
+        clock.now += 0.2
+        assert (await state.current(claims())).fresh  # up now: read on demand
+        assert users.reads == reads + 1
+        users.failing = True
+        clock.now += 5  # read once, then lost: the poller's business, no read on demand
+        assert not (await state.current(claims())).fresh
+        assert users.reads == reads + 1
+        state._loop._task = None
+
+    asyncio.run(scenario())
+
+
 def test_the_poller_follows_the_feeds() -> None:
     async def scenario() -> None:
         users = Feed("users", AccessUpdate(users={}))
