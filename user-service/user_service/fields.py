@@ -30,6 +30,8 @@ from user_service.models import (
 
 __all__ = [
     "EMAIL_MAX_LENGTH",
+    "IDEMPOTENCY_KEY_MAX_LENGTH",
+    "IDEMPOTENCY_KEY_PATTERN",
     "CompanyId",
     "Email",
     "IdempotencyKeyValue",
@@ -75,9 +77,13 @@ PointReference = Annotated[
     AfterValidator(clean_text),
     length_between(0, REFERENCE_MAX_LENGTH),
 ]
-# 1..200 printable ASCII characters, no space at either end (the Idempotency-Key header's rule).
+# An idempotency key, as the Idempotency-Key header or a batch item's field: 1..200
+# printable ASCII characters, no space at either end.
+IDEMPOTENCY_KEY_MAX_LENGTH = 200
+IDEMPOTENCY_KEY_PATTERN = r"^[!-~](?:[ -~]*[!-~])?$"
 IdempotencyKeyValue = Annotated[
-    StrictStr, Field(min_length=1, max_length=200, pattern=r"^[!-~](?:[ -~]*[!-~])?$")
+    StrictStr,
+    Field(min_length=1, max_length=IDEMPOTENCY_KEY_MAX_LENGTH, pattern=IDEMPOTENCY_KEY_PATTERN),
 ]
 InvitationTokenValue = Annotated[
     StrictStr, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_-]+$")

@@ -166,7 +166,7 @@ class FakePointsService(_FakeServer):
             self.batches.append([c["idempotency_key"] for c in body["credits"]])
             results = [
                 {"idempotency_key": c["idempotency_key"], "balance": None,
-                 "status": self._credit(c.pop("idempotency_key"), user_id, c)}
+                 "status": self._credit(c["idempotency_key"], user_id, c)}
                 for c in body["credits"]
             ]  # fmt: skip
         self.reply(request, 200, {"results": results})

@@ -133,9 +133,8 @@ class OutboxDispatcher:
         unreachable (the rows after it stay due for the next round). Returns how many rows
         were tried."""
         handled = 0
-        for group in [list(rows[:1]), *_by_user(rows[1:])]:
-            if not group:
-                continue
+        groups = [list(rows[:1]), *_by_user(rows[1:])] if rows else []
+        for group in groups:
             if len(group) == 1:
                 outcomes = [await self._deliver(group[0])]
             else:

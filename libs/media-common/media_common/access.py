@@ -17,14 +17,13 @@ another service on the request path.
 - when a feed has not been read for `ACCESS_MAX_AGE_SECONDS` (or never, after a start,
   and it cannot be read now), the state may be older than the contract's 5 seconds.
   Admin authority then fails closed: the claims come back with `fresh=False` and every
-  admin check answers 503
-  (`Claims.require_admin`). Everything else goes on with the last known state: roles and
-  deletions change only through user-service, so while it cannot be reached little can
-  have changed, and videos keep playing (their point credits wait in the outbox) instead
-  of the whole platform failing with user-service. What a stale state may miss: a
-  deletion made in the last second before the feed was lost, or, on a replica that
-  started during the outage, the deletions of the last token lifetime — readers only,
-  until user-service is back.
+  admin check answers 503 (`Claims.require_admin`). Everything else goes on with the last
+  known state: roles and deletions change only through user-service, so while it cannot
+  be reached little can have changed, and videos keep playing (their point credits wait
+  in the outbox) instead of the whole platform failing with user-service. What a stale
+  state may miss: a deletion made in the last second before the feed was lost, or, on a
+  replica that started during the outage, the deletions of the last token lifetime —
+  readers only, until user-service is back.
 """
 
 from __future__ import annotations

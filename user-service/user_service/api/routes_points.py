@@ -16,6 +16,7 @@ from user_service.api.deps import (
     ServiceCaller,
     UserIdPath,
 )
+from user_service.fields import IDEMPOTENCY_KEY_MAX_LENGTH, IDEMPOTENCY_KEY_PATTERN
 from user_service.points import credit_batch, credit_points, point_history
 from user_service.schemas import (
     PointCreditBatch,
@@ -34,8 +35,8 @@ IdempotencyKey = Annotated[
     Header(
         alias="Idempotency-Key",
         min_length=1,
-        max_length=200,
-        pattern=r"^[!-~](?:[ -~]*[!-~])?$",
+        max_length=IDEMPOTENCY_KEY_MAX_LENGTH,
+        pattern=IDEMPOTENCY_KEY_PATTERN,
         description="1..200 printable ASCII characters; the same key never credits twice.",
     ),
 ]
